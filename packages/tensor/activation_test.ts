@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { oneHot } from "./indexing.ts";
+import { randNormal, tensor } from "./creation.ts";
+import { logSoftmax, logSumExp } from "./activation.ts";
+import { crossEntropy, mseLoss } from "./loss.ts";
+import { dropout } from "./dropout.ts";
+import { Generator } from "./random.ts";
+import { assertClose, deviceTest } from "./testing.ts";
+
+deviceTest("softmax rows are positive and sum to 1, even for huge logits", async (device) => {
+  const p = tensor([[1, 2, 3], [1000, 1000, -1000]], { device }).softmax();
+  // e^{1,2,3}/Σ = 0.090031, 0.244728, 0.665241
+  await assertClose(p, [0.090031, 0.244728, 0.665241, 0.5, 0.5, 0]);
+  await assertClose(p.sum(1), [1, 1]);
+  await assertClose(logSoftmax(tensor([[1000, 0]], { device })), [0, -1000]);
+  await assertClose(logSumExp(tensor([[1000, 1000]], { device })), [1000 + Math.LN2], {
+    rtol: 1e-6,
+  });
+});
+
+deviceTest("cross-entropy from indices equals cross-entropy from one-hot rows", async (device) => {
+  const g = new Generator(3);
+  const logits = randNormal([6, 5], 0, 2, { generator: g, device });
+  const labels = tensor([0, 4, 2, 2, 1, 3], { device });
+  const a = await crossEntropy(logits, labels).item();
+  const b = await crossEntropy(logits, oneHot(labels, 5)).item();
+  assert.ok(Math.abs(a - b) < 1e-5);
+  // uniform logits: −ln(1/C)
+  await assertClose(
+    crossEntropy(tensor([[0, 0, 0, 0]], { device }), tensor([1], { device })),
+    Math.log(4),
+  );
+  await assertClose(
+    crossEntropy(tensor([[0, 0], [0, 0]], { device }), tensor([0, 1], { device }), {
+      reduction: "sum",
+    }),
+    2 * Math.LN2,
+  );
+  assert.throws(
+    () => crossEntropy(logits, tensor([1, 2], { device })),
+    /expected \[N\] class indices/,
+  );
+});
+
+deviceTest("mse loss", async (device) => {
+  const l = mseLoss(tensor([1, 2, 3], { device }), tensor([1, 0, 0], { device }));
+  await assertClose(l, (0 + 4 + 9) / 3);
+});
+
+deviceTest("dropout zeroes about p of the elements and rescales the rest", async (device) => {
+  const x = tensor(new Float32Array(10000).fill(1), { device });
+  const y = await dropout(x, 0.3, { generator: new Generator(4) }).data();
+  const zeros = y.filter((v) => v === 0).length;
+  assert.ok(Math.abs(zeros / 10000 - 0.3) < 0.02, `${zeros} zeros`);
+  assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));
+  await assertClose(dropout(x, 0.3, { training: false }).slice([0], [3]), [1, 1, 1]);
+});

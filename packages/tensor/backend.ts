@@ -1,0 +1,174 @@
+/**
+ * The contract between the Tensor API and a compute device.
+ *
+ * A backend stores flat, contiguous, row-major buffers and runs a small set of
+ * primitives on them. Shapes arrive already validated and broadcast by the
+ * Tensor layer; gradients are never a backend's concern. Every method that
+ * returns a buffer returns a new one that the caller owns and hands back with
+ * {@link Backend.release}.
+ *
+ * @module
+ */
+
+import type { DType, TypedArray } from "./dtype.ts";
+import type { Shape } from "./shape.ts";
+
+/** Names of the devices a tensor can live on. */
+export type DeviceName = "cpu" | "webgpu";
+
+/** Elementwise functions of one argument. */
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "sigmoid"
+  | "tanh"
+  | "relu";
+
+/** Elementwise functions of two arguments (comparisons give 1 or 0). */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge";
+
+/** Reductions over one axis; `argmax`/`argmin` return the first index as a number. */
+export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
+
+/** A batched matrix product `C[b] = op(A[b]) · op(B[b])`, all row-major. */
+export interface MatmulSpec {
+  /** Number of products. */
+  batch: number;
+  /** Rows of the result. */
+  m: number;
+  /** Columns of the result. */
+  n: number;
+  /** The shared dimension. */
+  k: number;
+  /** A is stored as `[k, m]` and used transposed. */
+  transA: boolean;
+  /** B is stored as `[n, k]` and used transposed. */
+  transB: boolean;
+  /** Elements between consecutive A matrices; 0 reuses one matrix for every batch. */
+  strideA: number;
+  /** Elements between consecutive B matrices; 0 reuses one matrix for every batch. */
+  strideB: number;
+}
+
+/**
+ * Geometry of an im2col `unfold` of an NCHW tensor into
+ * `[N, C·kh·kw, outH·outW]` columns, and of its adjoint `fold`.
+ */
+export interface UnfoldSpec {
+  /** Batch size. */
+  n: number;
+  /** Channels. */
+  c: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Kernel height. */
+  kh: number;
+  /** Kernel width. */
+  kw: number;
+  /** Vertical stride. */
+  sh: number;
+  /** Horizontal stride. */
+  sw: number;
+  /** Padding above (and the start offset of the first window). */
+  ph: number;
+  /** Padding to the left. */
+  pw: number;
+  /** Vertical dilation. */
+  dh: number;
+  /** Horizontal dilation. */
+  dw: number;
+  /** Output height (may reach past the bottom padding, as `ceilMode` asks). */
+  outH: number;
+  /** Output width. */
+  outW: number;
+  /** Value read outside the input (0 for convolution, -Infinity for max-pooling). */
+  padValue: number;
+}
+
+/**
+ * What a device must provide. `S` is the backend's buffer type.
+ */
+export interface Backend<S = unknown> {
+  /** The device name. */
+  readonly name: DeviceName;
+  /** Whether float64 buffers are supported. */
+  readonly supportsFloat64: boolean;
+
+  /** Copy host data into a new buffer. */
+  upload(data: TypedArray): S;
+  /** A new buffer of `size` elements, all `value`. */
+  full(size: number, dtype: DType, value: number): S;
+  /** Copy a buffer back to the host. */
+  read(buf: S, size: number, dtype: DType): Promise<TypedArray>;
+  /** Copy a buffer back synchronously, where the device allows it. */
+  readSync?(buf: S, size: number, dtype: DType): TypedArray;
+  /** Return a buffer to the device. */
+  release(buf: S): void;
+  /** Convert between dtypes. */
+  cast(buf: S, size: number, from: DType, to: DType): S;
+
+  /** `out[i] = op(x[i])`. */
+  unary(op: UnaryOp, x: S, size: number, dtype: DType): S;
+  /** `out = op(a, b)` with NumPy broadcasting of `aShape` and `bShape` to `outShape`. */
+  binary(op: BinaryOp, a: S, aShape: Shape, b: S, bShape: Shape, outShape: Shape, dtype: DType): S;
+  /** `out = cond != 0 ? a : b`, all three broadcast to `outShape`. */
+  where(
+    cond: S,
+    condShape: Shape,
+    a: S,
+    aShape: Shape,
+    b: S,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): S;
+  /** Reduce the middle axis of an `[outer, n, inner]` view into `[outer, inner]`. */
+  reduce(op: ReduceOp, x: S, outer: number, n: number, inner: number, dtype: DType): S;
+  /** Batched matrix product; the result is `[batch, m, n]`. */
+  matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
+  /**
+   * Gather a strided view into a new contiguous buffer:
+   * `out[i0,…] = x[offset + Σ i_d · strides[d]]`. Covers permute, expand and slice.
+   */
+  copyStrided(x: S, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): S;
+  /** Constant padding: `before[d]` elements before axis `d`; the result has `outShape`. */
+  pad(
+    x: S,
+    shape: Shape,
+    before: readonly number[],
+    outShape: Shape,
+    value: number,
+    dtype: DType,
+  ): S;
+  /** Join `[outer, sizes[i], inner]` buffers along the middle axis. */
+  concat(xs: readonly S[], outer: number, sizes: readonly number[], inner: number, dtype: DType): S;
+  /** `out[o, j, i] = x[o, idx[o, j, i], i]` with `x` `[outer, n, inner]` and `idx` `[outer, k, inner]`. */
+  gather(x: S, idx: S, outer: number, n: number, k: number, inner: number, dtype: DType): S;
+  /** The adjoint of gather: `out[o, idx[o, j, i], i] += g[o, j, i]`, `out` `[outer, n, inner]`. */
+  scatterAdd(g: S, idx: S, outer: number, n: number, k: number, inner: number, dtype: DType): S;
+  /** im2col: `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]`. */
+  unfold(x: S, spec: UnfoldSpec, dtype: DType): S;
+  /** col2im, the adjoint of unfold: sums every column entry back into its pixel. */
+  fold(cols: S, spec: UnfoldSpec, dtype: DType): S;
+  /** Submit queued work, where the device queues it. */
+  flush?(): void;
+}

@@ -1,0 +1,145 @@
+/**
+ * The CPU backend: plain TypeScript over typed arrays. It is the reference
+ * implementation that works everywhere and that every other path is tested
+ * against.
+ *
+ * @module
+ */
+
+import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
+import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { Shape } from "../shape.ts";
+import { binary, unary, where } from "./elementwise.ts";
+import { matmul } from "./matmul.ts";
+import { concat, copyStrided, gather, pad, scatterAdd } from "./movement.ts";
+import { reduce } from "./reduce.ts";
+import { fold, unfold } from "./unfold.ts";
+
+/** The CPU implementation of {@link Backend}; buffers are typed arrays. */
+export class CpuBackend implements Backend<TypedArray> {
+  readonly name = "cpu" as const;
+  readonly supportsFloat64 = true;
+  /** Buffers handed out and not yet released, for leak tests. */
+  live = 0;
+
+  #track<T extends TypedArray>(a: T): T {
+    this.live++;
+    return a;
+  }
+
+  upload(data: TypedArray): TypedArray {
+    return this.#track(data.slice());
+  }
+  full(size: number, dtype: DType, value: number): TypedArray {
+    const a = allocArray(dtype, size);
+    if (value !== 0) a.fill(value);
+    return this.#track(a);
+  }
+  read(buf: TypedArray): Promise<TypedArray> {
+    return Promise.resolve(buf.slice());
+  }
+  readSync(buf: TypedArray): TypedArray {
+    return buf.slice();
+  }
+  release(_buf: TypedArray): void {
+    this.live--;
+  }
+  cast(buf: TypedArray, _size: number, _from: DType, to: DType): TypedArray {
+    return this.#track(to === "float64" ? Float64Array.from(buf) : Float32Array.from(buf));
+  }
+  unary(op: UnaryOp, x: TypedArray, _size: number, dtype: DType): TypedArray {
+    return this.#track(unary(op, x, dtype));
+  }
+  binary(
+    op: BinaryOp,
+    a: TypedArray,
+    aShape: Shape,
+    b: TypedArray,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(binary(op, a, aShape, b, bShape, outShape, dtype));
+  }
+  where(
+    c: TypedArray,
+    cShape: Shape,
+    a: TypedArray,
+    aShape: Shape,
+    b: TypedArray,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(where(c, cShape, a, aShape, b, bShape, outShape, dtype));
+  }
+  reduce(
+    op: ReduceOp,
+    x: TypedArray,
+    outer: number,
+    n: number,
+    inner: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(reduce(op, x, outer, n, inner, dtype));
+  }
+  matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
+    return this.#track(matmul(a, b, spec, dtype));
+  }
+  copyStrided(
+    x: TypedArray,
+    outShape: Shape,
+    strides: readonly number[],
+    offset: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(copyStrided(x, outShape, strides, offset, dtype));
+  }
+  pad(
+    x: TypedArray,
+    shape: Shape,
+    before: readonly number[],
+    outShape: Shape,
+    value: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(pad(x, shape, before, outShape, value, dtype));
+  }
+  concat(
+    xs: readonly TypedArray[],
+    outer: number,
+    sizes: readonly number[],
+    inner: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(concat(xs, outer, sizes, inner, dtype));
+  }
+  gather(
+    x: TypedArray,
+    idx: TypedArray,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(gather(x, idx, outer, n, k, inner, dtype));
+  }
+  scatterAdd(
+    g: TypedArray,
+    idx: TypedArray,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(scatterAdd(g, idx, outer, n, k, inner, dtype));
+  }
+  unfold(x: TypedArray, spec: UnfoldSpec, dtype: DType): TypedArray {
+    return this.#track(unfold(x, spec, dtype));
+  }
+  fold(cols: TypedArray, spec: UnfoldSpec, dtype: DType): TypedArray {
+    return this.#track(fold(cols, spec, dtype));
+  }
+}

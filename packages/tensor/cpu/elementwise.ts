@@ -1,0 +1,158 @@
+// CPU twins of the elementwise WGSL kernels: unary, binary with broadcasting, where.
+
+import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { BinaryOp, UnaryOp } from "../backend.ts";
+import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { coalesce } from "../strided.ts";
+import { forEachRow } from "./_iterate.ts";
+
+/** `out[i] = op(x[i])`. */
+export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
+  const n = x.length;
+  const out = allocArray(dtype, n);
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      break;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      break;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      break;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      break;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      break;
+    case "sign":
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0;
+      break;
+    case "sigmoid":
+      // split by sign so exp never overflows: σ(x) = 1/(1+e^-x) = e^x/(1+e^x)
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      break;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      break;
+    case "relu":
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      break;
+    default:
+      throw new TypeError(`Unknown unary op ${op as string}`);
+  }
+  return out;
+}
+
+type Fn2 = (a: number, b: number) => number;
+
+const BINARY: Record<BinaryOp, Fn2> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => Math.pow(a, b),
+  maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+};
+
+function binaryRow(
+  op: BinaryOp,
+  out: TypedArray,
+  o: number,
+  a: TypedArray,
+  ia: number,
+  sa: number,
+  b: TypedArray,
+  ib: number,
+  sb: number,
+  n: number,
+): void {
+  // The four arithmetic ops get their own loops: they dominate training time.
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] + b[ib + i * sb];
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] - b[ib + i * sb];
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] * b[ib + i * sb];
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] / b[ib + i * sb];
+      return;
+    default: {
+      const f = BINARY[op];
+      for (let i = 0; i < n; i++) out[o + i] = f(a[ia + i * sa], b[ib + i * sb]);
+    }
+  }
+}
+
+/** `out = op(a, b)` broadcast to `outShape`. */
+export function binary(
+  op: BinaryOp,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  outShape: Shape,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, sizeOf(outShape));
+  if (out.length === 0) return out;
+  const c = coalesce(outShape, [
+    stridesOf(outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const last = c.shape.length - 1;
+  const n = c.shape[last], sa = c.strides[1][last], sb = c.strides[2][last];
+  forEachRow(c, [0, 0, 0], (off) => binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n));
+  return out;
+}
+
+/** `out = cond != 0 ? a : b` broadcast to `outShape`. */
+export function where(
+  cond: TypedArray,
+  condShape: Shape,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  outShape: Shape,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, sizeOf(outShape));
+  if (out.length === 0) return out;
+  const c = coalesce(outShape, [
+    stridesOf(outShape),
+    broadcastStrides(condShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const last = c.shape.length - 1;
+  const n = c.shape[last];
+  const sc = c.strides[1][last], sa = c.strides[2][last], sb = c.strides[3][last];
+  forEachRow(c, [0, 0, 0, 0], (off) => {
+    const o = off[0], ic = off[1], ia = off[2], ib = off[3];
+    for (let i = 0; i < n; i++) {
+      out[o + i] = cond[ic + i * sc] !== 0 ? a[ia + i * sa] : b[ib + i * sb];
+    }
+  });
+  return out;
+}

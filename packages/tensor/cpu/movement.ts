@@ -1,0 +1,121 @@
+// CPU twins of the data-movement kernels: strided copy, pad, concat, gather, scatter-add.
+
+import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import { type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { coalesce } from "../strided.ts";
+import { forEachRow } from "./_iterate.ts";
+
+/** Materialise the strided view `x[offset + Σ i_d·strides[d]]` of shape `outShape`. */
+export function copyStrided(
+  x: TypedArray,
+  outShape: Shape,
+  strides: readonly number[],
+  offset: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, sizeOf(outShape));
+  if (out.length === 0) return out;
+  const c = coalesce(outShape, [stridesOf(outShape), strides]);
+  const last = c.shape.length - 1, n = c.shape[last], s = c.strides[1][last];
+  forEachRow(c, [0, offset], (off) => {
+    const o = off[0], i0 = off[1];
+    if (s === 1) out.set(x.subarray(i0, i0 + n), o);
+    else for (let i = 0; i < n; i++) out[o + i] = x[i0 + i * s];
+  });
+  return out;
+}
+
+/** Constant padding of `x` (shape `shape`) into `outShape`, offset by `before`. */
+export function pad(
+  x: TypedArray,
+  shape: Shape,
+  before: readonly number[],
+  outShape: Shape,
+  value: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, sizeOf(outShape));
+  if (value !== 0) out.fill(value);
+  if (x.length === 0) return out;
+  const outStrides = stridesOf(outShape);
+  let base = 0;
+  for (let d = 0; d < shape.length; d++) base += before[d] * outStrides[d];
+  const c = coalesce(shape, [stridesOf(shape), outStrides]);
+  const last = c.shape.length - 1, n = c.shape[last];
+  forEachRow(c, [0, base], (off) => out.set(x.subarray(off[0], off[0] + n), off[1]));
+  return out;
+}
+
+/** Join `[outer, sizes[i], inner]` arrays along the middle axis. */
+export function concat(
+  xs: readonly TypedArray[],
+  outer: number,
+  sizes: readonly number[],
+  inner: number,
+  dtype: DType,
+): TypedArray {
+  const total = sizes.reduce((s, v) => s + v, 0);
+  const out = allocArray(dtype, outer * total * inner);
+  for (let o = 0; o < outer; o++) {
+    let at = o * total * inner;
+    xs.forEach((x, i) => {
+      const len = sizes[i] * inner;
+      out.set(x.subarray(o * len, (o + 1) * len), at);
+      at += len;
+    });
+  }
+  return out;
+}
+
+function checkIndex(v: number, n: number, op: string): number {
+  if (!(v >= 0 && v < n) || v !== Math.floor(v)) {
+    throw new RangeError(`Cannot ${op}: index ${v} is outside [0, ${n})`);
+  }
+  return v;
+}
+
+/** `out[o, j, i] = x[o, idx[o, j, i], i]`. */
+export function gather(
+  x: TypedArray,
+  idx: TypedArray,
+  outer: number,
+  n: number,
+  k: number,
+  inner: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const row = (o * k + j) * inner;
+      for (let i = 0; i < inner; i++) {
+        const t = checkIndex(idx[row + i], n, "gather");
+        out[row + i] = x[(o * n + t) * inner + i];
+      }
+    }
+  }
+  return out;
+}
+
+/** `out[o, idx[o, j, i], i] += g[o, j, i]` into a zeroed `[outer, n, inner]`. */
+export function scatterAdd(
+  g: TypedArray,
+  idx: TypedArray,
+  outer: number,
+  n: number,
+  k: number,
+  inner: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, outer * n * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const row = (o * k + j) * inner;
+      for (let i = 0; i < inner; i++) {
+        const t = checkIndex(idx[row + i], n, "scatter-add");
+        out[(o * n + t) * inner + i] += g[row + i];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// CPU twin of the reduction kernel: reduce the middle axis of [outer, n, inner].
+
+import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { ReduceOp } from "../backend.ts";
+
+/** Reduce `x` viewed as `[outer, n, inner]` to `[outer, inner]`. */
+export function reduce(
+  op: ReduceOp,
+  x: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, outer * inner);
+  if (op === "sum") {
+    // accumulate in float64 so long float32 sums keep their digits
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      const base = o * n * inner;
+      for (let j = 0; j < n; j++) {
+        const row = base + j * inner;
+        for (let i = 0; i < inner; i++) acc[i] += x[row + i];
+      }
+      out.set(acc, o * inner);
+    }
+    return out;
+  }
+  const isMax = op === "max" || op === "argmax";
+  const wantIndex = op === "argmax" || op === "argmin";
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let i = 0; i < inner; i++) {
+      let best = n > 0 ? x[base + i] : isMax ? -Infinity : Infinity;
+      let bestJ = 0;
+      for (let j = 1; j < n; j++) {
+        const v = x[base + j * inner + i];
+        if (best !== best) break; // NaN wins and stays
+        if (v !== v || (isMax ? v > best : v < best)) {
+          best = v;
+          bestJ = j;
+        }
+      }
+      out[o * inner + i] = wantIndex ? bestJ : best;
+    }
+  }
+  return out;
+}

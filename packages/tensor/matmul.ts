@@ -1,0 +1,100 @@
+/**
+ * Batched matrix multiplication with optionally transposed operands, the
+ * primitive under linear layers and (through im2col) convolution.
+ *
+ * @module
+ */
+
+import { record } from "./autograd.ts";
+import { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.ts";
+import type { Tensor } from "./tensor.ts";
+import { checkCompatible, wrap } from "./_operand.ts";
+import { sumTo } from "./reduce.ts";
+
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** Use the first operand transposed (its last two axes swapped). */
+  transA?: boolean;
+  /** Use the second operand transposed. */
+  transB?: boolean;
+}
+
+/**
+ * `op(a) · op(b)` over the last two axes, broadcasting the leading (batch) axes.
+ *
+ * @param a `[..., m, k]` (or `[..., k, m]` with `transA`).
+ * @param b `[..., k, n]` (or `[..., n, k]` with `transB`).
+ * @param options Transposition flags.
+ * @returns `[..., m, n]`.
+ * @example
+ * ```ts
+ * import { tensor } from "@recognize/tensor";
+ * const c = tensor([[1, 2]]).matmul(tensor([[3], [4]]));
+ * console.assert(c.dataSync()[0] === 11); // 1·3 + 2·4
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  checkCompatible("matmul", [a, b]);
+  if (a.rank < 2 || b.rank < 2) {
+    throw new TypeError(
+      `Cannot matmul ${formatShape(a.shape)} and ${formatShape(b.shape)}: both need rank 2 or more`,
+    );
+  }
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
+  if (k !== kb) {
+    throw new TypeError(
+      `Cannot matmul ${formatShape(a.shape)}${transA ? "ᵀ" : ""} and ${formatShape(b.shape)}${
+        transB ? "ᵀ" : ""
+      }: inner dimensions ${k} and ${kb} differ`,
+    );
+  }
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes("matmul", aBatch, bBatch);
+  const batch = sizeOf(batchShape);
+  const outShape = [...batchShape, m, n];
+
+  // each operand either has the full batch, or one matrix reused for all
+  const full = (s: Shape) => sizeOf(s) === batch;
+  const single = (s: Shape) => sizeOf(s) === 1;
+  let ea = a, eb = b;
+  if (!full(aBatch) && !single(aBatch)) ea = a.expand([...batchShape, ar, ac]);
+  if (!full(bBatch) && !single(bBatch)) eb = b.expand([...batchShape, br, bc]);
+  const spec = {
+    batch,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    strideA: single(ea.shape.slice(0, -2)) && batch > 1 ? 0 : m * k,
+    strideB: single(eb.shape.slice(0, -2)) && batch > 1 ? 0 : k * n,
+  };
+  const buf = a.backend.matmul(ea.buffer, eb.buffer, spec, a.dtype);
+  if (ea !== a) ea.dispose();
+  if (eb !== b) eb.dispose();
+
+  return record(wrap(buf, outShape, a), [a, b], "matmul", (save) => {
+    const sa = save(a), sb = save(b);
+    return (g, needs) => {
+      let ga: Tensor | null = null, gb: Tensor | null = null;
+      if (needs[0]) {
+        // C = op(A)·op(B):  dA = g·op(B)ᵀ, stored transposed when transA
+        const d = transA
+          ? matmul(sb, g, { transA: transB, transB: true })
+          : matmul(g, sb, { transB: !transB });
+        ga = sumTo(d, sa.shape);
+      }
+      if (needs[1]) {
+        // dB = op(A)ᵀ·g, stored transposed when transB
+        const d = transB
+          ? matmul(g, sa, { transA: true, transB: transA })
+          : matmul(sa, g, { transA: !transA });
+        gb = sumTo(d, sb.shape);
+      }
+      return [ga, gb];
+    };
+  });
+}

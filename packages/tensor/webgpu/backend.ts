@@ -1,0 +1,454 @@
+/**
+ * The WebGPU backend: float32 buffers from a pool, one WGSL kernel (or a
+ * small family) per primitive, and one open command encoder that collects
+ * every dispatch until a read-back or an explicit `flush()`, so a training
+ * step is submitted as one command buffer.
+ *
+ * Kernel parameters go into a uniform ring: each dispatch takes a 256-byte
+ * slot, the host copy is written just before the submit that uses it, and a
+ * full ring forces a submit.
+ *
+ * @module
+ */
+
+import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { coalesce } from "../strided.ts";
+import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
+import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
+import { binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
+import { reduceGroupKernel, reduceThreadKernel } from "./kernels/reduce.wgsl.ts";
+import { MATMUL_TILE, matmulKernel } from "./kernels/matmul.wgsl.ts";
+import {
+  concatPieceKernel,
+  copyStridedKernel,
+  gatherKernel,
+  padKernel,
+  scatterAddKernel,
+} from "./kernels/movement.wgsl.ts";
+import { foldKernel, unfoldKernel } from "./kernels/unfold.wgsl.ts";
+import { BufferPool, type GpuBuffer, type PoolStats } from "./pool.ts";
+
+const SLOT = 256;
+const RING_SLOTS = 4096;
+const MAX_WG = 65535;
+
+/** Split `groups` workgroups over x and y, each at most 65,535. */
+export function grid(groups: number): [number, number] {
+  if (groups <= MAX_WG) return [Math.max(groups, 1), 1];
+  const y = Math.ceil(groups / MAX_WG);
+  return [Math.ceil(groups / y), y];
+}
+
+function f32Bits(v: number): number {
+  const f = new Float32Array([v]);
+  return new Uint32Array(f.buffer)[0];
+}
+
+/** The WebGPU implementation of {@link Backend}. */
+export class WebGpuBackend implements Backend<GpuBuffer> {
+  readonly name = "webgpu" as const;
+  readonly supportsFloat64 = false;
+  /** The device. */
+  readonly device: GPUDevice;
+  /** A description of the adapter. */
+  readonly adapterInfo: string;
+  readonly #pool: BufferPool;
+  readonly #maxBinding: number;
+  #pipelines = new Map<string, GPUComputePipeline>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #ring: GPUBuffer;
+  #ringHost = new Uint32Array((SLOT / 4) * RING_SLOTS);
+  #slots = 0;
+  #submits = 0;
+  #dispatches = 0;
+  #errors: string[] = [];
+  /** Most matrices one matmul dispatch covers (the z dimension's limit); tests lower it. */
+  maxBatchPerDispatch = MAX_WG;
+
+  constructor(device: GPUDevice, adapterInfo: string) {
+    this.device = device;
+    this.adapterInfo = adapterInfo;
+    this.#pool = new BufferPool(device);
+    this.#maxBinding = device.limits.maxStorageBufferBindingSize;
+    this.#ring = device.createBuffer({
+      size: SLOT * RING_SLOTS,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.addEventListener("uncapturederror", (e) => {
+      const message = (e as GPUUncapturedErrorEvent).error.message;
+      this.#errors.push(message);
+      console.error(`WebGPU error: ${message}`);
+    });
+  }
+
+  /** Pool figures: bytes in use and allocated. */
+  memory(): PoolStats {
+    return this.#pool.stats();
+  }
+
+  /** Submits and dispatches so far, for tests of batching. */
+  counters(): { submits: number; dispatches: number } {
+    return { submits: this.#submits, dispatches: this.#dispatches };
+  }
+
+  /** Free every pooled buffer that is not in use. */
+  trim(): void {
+    this.flush();
+    this.#pool.trim();
+  }
+
+  #alloc(elements: number, forUpload = false): GpuBuffer {
+    const bytes = Math.max(elements, 1) * 4;
+    if (bytes > this.#maxBinding) {
+      throw new RangeError(
+        `Cannot allocate ${bytes} bytes on WebGPU: this adapter binds at most ${this.#maxBinding} bytes per buffer`,
+      );
+    }
+    return this.#pool.acquire(bytes, forUpload);
+  }
+
+  #pipeline(kernel: Kernel): GPUComputePipeline {
+    let p = this.#pipelines.get(kernel.code);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: kernel.code });
+      p = this.device.createComputePipeline({
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+      this.#pipelines.set(kernel.code, p);
+    }
+    return p;
+  }
+
+  /** Encode one dispatch. `params` are u32 words (floats pre-converted). */
+  #dispatch(
+    kernel: Kernel,
+    params: readonly number[],
+    buffers: readonly GpuBuffer[],
+    groups: [number, number, number],
+  ): void {
+    if (params.length > PARAM_WORDS) throw new Error("internal: too many kernel parameters");
+    if (buffers.length !== kernel.bindings) throw new Error("internal: wrong number of bindings");
+    if (this.#slots === RING_SLOTS) this.flush();
+    const slot = this.#slots++;
+    const base = (slot * SLOT) / 4;
+    for (let i = 0; i < params.length; i++) this.#ringHost[base + i] = params[i] >>> 0;
+    const pipeline = this.#pipeline(kernel);
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.#ring, offset: slot * SLOT, size: SLOT } },
+      ...buffers.map((b, k) => ({ binding: k + 1, resource: { buffer: b.buffer } })),
+    ];
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#pass ??= this.#encoder.beginComputePass();
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, bindGroup);
+    this.#pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    this.#dispatches++;
+  }
+
+  /** An element-wise dispatch over `n` elements into a new buffer. */
+  #elementwise(kernel: Kernel, n: number, params: readonly number[], inputs: GpuBuffer[]) {
+    const out = this.#alloc(n);
+    if (n > 0) {
+      const [x, y] = grid(Math.ceil(n / kernel.workgroupSize));
+      this.#dispatch(kernel, [n, ...params], [...inputs, out], [x, y, 1]);
+    }
+    return out;
+  }
+
+  /** Submit everything encoded so far. */
+  flush(): void {
+    if (!this.#encoder) return;
+    this.#pass?.end();
+    this.#pass = null;
+    if (this.#slots > 0) {
+      this.device.queue.writeBuffer(this.#ring, 0, this.#ringHost, 0, (this.#slots * SLOT) / 4);
+    }
+    this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+    this.#slots = 0;
+    this.#submits++;
+    this.#pool.submitted();
+  }
+
+  upload(data: TypedArray): GpuBuffer {
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    const out = this.#alloc(f32.length, true);
+    if (f32.length > 0) {
+      this.device.queue.writeBuffer(out.buffer, 0, f32 as Float32Array<ArrayBuffer>);
+    }
+    return out;
+  }
+
+  full(size: number, _dtype: DType, value: number): GpuBuffer {
+    return this.#elementwise(fillKernel, size, [f32Bits(value)], []);
+  }
+
+  async read(buf: GpuBuffer, size: number): Promise<TypedArray> {
+    const bytes = size * 4;
+    if (bytes === 0) return new Float32Array(0);
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#encoder.copyBufferToBuffer(buf.buffer, 0, staging, 0, bytes);
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const result = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    if (this.#errors.length > 0) {
+      const message = this.#errors.splice(0).join("; ");
+      throw new Error(`WebGPU reported errors: ${message}`);
+    }
+    return result;
+  }
+
+  release(buf: GpuBuffer): void {
+    this.#pool.release(buf);
+  }
+
+  cast(buf: GpuBuffer, size: number, from: DType, to: DType): GpuBuffer {
+    if (from !== "float32" || to !== "float32") {
+      throw new TypeError(`WebGPU supports float32 only, cannot cast ${from} to ${to}`);
+    }
+    return this.copyStrided(buf, [size], [1], 0);
+  }
+
+  unary(op: UnaryOp, x: GpuBuffer, size: number): GpuBuffer {
+    return this.#elementwise(unaryKernel(op), size, [], [x]);
+  }
+
+  #stridedParams(shape: Shape, operandStrides: number[][]): number[] {
+    const c = coalesce(shape, [stridesOf(shape), ...operandStrides]);
+    if (c.shape.length > MAX_RANK) {
+      throw new RangeError(`WebGPU kernels handle at most ${MAX_RANK} axes after merging`);
+    }
+    const words = new Array<number>(1 + MAX_RANK * (1 + c.strides.length)).fill(0);
+    words[0] = c.shape.length;
+    c.shape.forEach((d, i) => (words[1 + i] = d));
+    c.strides.forEach((s, k) => s.forEach((v, i) => (words[1 + MAX_RANK * (k + 1) + i] = v)));
+    return words;
+  }
+
+  binary(
+    op: BinaryOp,
+    a: GpuBuffer,
+    aShape: Shape,
+    b: GpuBuffer,
+    bShape: Shape,
+    outShape: Shape,
+  ): GpuBuffer {
+    const n = sizeOf(outShape);
+    const same = (s: Shape) =>
+      sizeOf(s) === n && s.length <= outShape.length &&
+      s.every((d, i) => d === outShape[outShape.length - s.length + i]);
+    if (same(aShape) && (same(bShape) || sizeOf(bShape) === 1)) {
+      return this.#elementwise(binaryKernel(op, true), n, [sizeOf(bShape) === 1 && n > 1 ? 1 : 0], [
+        a,
+        b,
+      ]);
+    }
+    const params = this.#stridedParams(outShape, [
+      broadcastStrides(aShape, outShape),
+      broadcastStrides(bShape, outShape),
+    ]);
+    return this.#elementwise(binaryKernel(op, false), n, params, [a, b]);
+  }
+
+  where(
+    c: GpuBuffer,
+    cShape: Shape,
+    a: GpuBuffer,
+    aShape: Shape,
+    b: GpuBuffer,
+    bShape: Shape,
+    outShape: Shape,
+  ): GpuBuffer {
+    const params = this.#stridedParams(outShape, [
+      broadcastStrides(cShape, outShape),
+      broadcastStrides(aShape, outShape),
+      broadcastStrides(bShape, outShape),
+    ]);
+    return this.#elementwise(whereKernel, sizeOf(outShape), params, [c, a, b]);
+  }
+
+  reduce(op: ReduceOp, x: GpuBuffer, outer: number, n: number, inner: number): GpuBuffer {
+    const outputs = outer * inner;
+    if (outputs >= 2048 || n < 64) {
+      return this.#elementwise(reduceThreadKernel(op), outputs, [n, inner], [x]);
+    }
+    const out = this.#alloc(outputs);
+    const [gx, gy] = grid(outputs);
+    this.#dispatch(reduceGroupKernel(op), [outputs, n, inner], [x, out], [gx, gy, 1]);
+    return out;
+  }
+
+  matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
+    const { batch, m, n, k } = spec;
+    const out = this.#alloc(batch * m * n);
+    if (batch * m * n === 0) return out;
+    const gx = Math.ceil(n / MATMUL_TILE), gy = Math.ceil(m / MATMUL_TILE);
+    if (gx > MAX_WG || gy > MAX_WG) {
+      throw new RangeError(
+        `Cannot matmul ${m}×${k} by ${k}×${n} on WebGPU: the result is too large`,
+      );
+    }
+    const kernel = matmulKernel(spec.transA, spec.transB);
+    const chunk = this.maxBatchPerDispatch;
+    for (let start = 0; start < batch; start += chunk) {
+      const count = Math.min(chunk, batch - start);
+      this.#dispatch(kernel, [m, n, k, spec.strideA, spec.strideB, start], [a, b, out], [
+        gx,
+        gy,
+        count,
+      ]);
+    }
+    return out;
+  }
+
+  copyStrided(
+    x: GpuBuffer,
+    outShape: Shape,
+    strides: readonly number[],
+    offset: number,
+  ): GpuBuffer {
+    const params = this.#stridedParams(outShape, [[...strides]]);
+    // words: rank, extents, out strides, x strides, then the offset
+    const words = [...params, ...new Array(1 + 3 * MAX_RANK - params.length).fill(0), offset];
+    return this.#elementwise(copyStridedKernel, sizeOf(outShape), words, [x]);
+  }
+
+  pad(
+    x: GpuBuffer,
+    shape: Shape,
+    before: readonly number[],
+    outShape: Shape,
+    value: number,
+  ): GpuBuffer {
+    if (shape.length > MAX_RANK) {
+      throw new RangeError(`WebGPU pad handles at most ${MAX_RANK} axes`);
+    }
+    const words = new Array<number>(1 + 5 * MAX_RANK + 1).fill(0);
+    words[0] = shape.length;
+    const inStrides = stridesOf(shape);
+    for (let d = 0; d < shape.length; d++) {
+      words[1 + d] = outShape[d];
+      words[1 + 2 * MAX_RANK + d] = inStrides[d];
+      words[1 + 3 * MAX_RANK + d] = before[d];
+      words[1 + 4 * MAX_RANK + d] = shape[d];
+    }
+    words[1 + 5 * MAX_RANK] = f32Bits(value);
+    return this.#elementwise(padKernel, sizeOf(outShape), words, [x]);
+  }
+
+  concat(
+    xs: readonly GpuBuffer[],
+    outer: number,
+    sizes: readonly number[],
+    inner: number,
+  ): GpuBuffer {
+    const total = sizes.reduce((s, v) => s + v, 0);
+    const out = this.#alloc(outer * total * inner);
+    let at = 0;
+    xs.forEach((x, i) => {
+      const n = outer * sizes[i] * inner;
+      if (n > 0) {
+        const [gx, gy] = grid(Math.ceil(n / concatPieceKernel.workgroupSize));
+        this.#dispatch(concatPieceKernel, [n, sizes[i] * inner, total * inner, at * inner], [
+          x,
+          out,
+        ], [gx, gy, 1]);
+      }
+      at += sizes[i];
+    });
+    return out;
+  }
+
+  gather(
+    x: GpuBuffer,
+    idx: GpuBuffer,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+  ): GpuBuffer {
+    return this.#elementwise(gatherKernel, outer * k * inner, [n, k, inner], [x, idx]);
+  }
+
+  scatterAdd(
+    g: GpuBuffer,
+    idx: GpuBuffer,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+  ): GpuBuffer {
+    return this.#elementwise(scatterAddKernel, outer * n * inner, [n, k, inner], [g, idx]);
+  }
+
+  #geometry(s: UnfoldSpec): number[] {
+    return [
+      s.c,
+      s.h,
+      s.w,
+      s.kh,
+      s.kw,
+      s.sh,
+      s.sw,
+      s.ph,
+      s.pw,
+      s.dh,
+      s.dw,
+      s.outH,
+      s.outW,
+      f32Bits(s.padValue),
+    ];
+  }
+
+  unfold(x: GpuBuffer, spec: UnfoldSpec): GpuBuffer {
+    const n = spec.n * spec.c * spec.kh * spec.kw * spec.outH * spec.outW;
+    return this.#elementwise(unfoldKernel, n, this.#geometry(spec), [x]);
+  }
+
+  fold(cols: GpuBuffer, spec: UnfoldSpec): GpuBuffer {
+    const n = spec.n * spec.c * spec.h * spec.w;
+    return this.#elementwise(foldKernel, n, this.#geometry(spec), [cols]);
+  }
+}
+
+/**
+ * Request an adapter and device with the adapter's largest buffer limits.
+ *
+ * @returns The backend.
+ * @throws {Error} When there is no WebGPU or no adapter.
+ */
+export async function createWebGpuBackend(): Promise<WebGpuBackend> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error("this runtime has no navigator.gpu");
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) throw new Error("navigator.gpu.requestAdapter() found no adapter");
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  const info = adapter.info;
+  const description = [info.vendor, info.architecture, info.device, info.description]
+    .filter((s) => s && s !== "0").join(" ");
+  return new WebGpuBackend(device, description || "unknown adapter");
+}

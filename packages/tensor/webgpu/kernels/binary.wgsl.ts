@@ -1,0 +1,63 @@
+// WGSL twins of cpu/elementwise.ts `binary` and `where`.
+
+import type { BinaryOp } from "../../backend.ts";
+import {
+  elementwiseMain,
+  type Kernel,
+  LINEAR_INDEX,
+  PARAMS,
+  storage,
+  stridedOffsets,
+} from "./_common.ts";
+
+const EXPR: Record<BinaryOp, string> = {
+  add: "u + v",
+  sub: "u - v",
+  mul: "u * v",
+  div: "u / v",
+  pow: "powf(u, v)",
+  maximum: "max(u, v)",
+  minimum: "min(u, v)",
+  eq: "select(0.0, 1.0, u == v)",
+  ne: "select(0.0, 1.0, u != v)",
+  lt: "select(0.0, 1.0, u < v)",
+  le: "select(0.0, 1.0, u <= v)",
+  gt: "select(0.0, 1.0, u > v)",
+  ge: "select(0.0, 1.0, u >= v)",
+};
+
+// WGSL's pow is undefined for negative bases; match Math.pow for integer exponents.
+const POW = /* wgsl */ `
+fn powf(u: f32, v: f32) -> f32 {
+  if (v == 0.0) { return 1.0; }
+  if (u >= 0.0) { return pow(u, v); }
+  if (v != floor(v)) { return bitcast<f32>(0x7fc00000u); }
+  let m = pow(-u, v);
+  return select(m, -m, (i32(v) & 1) == 1);
+}
+`;
+
+/**
+ * `out = op(a, b)`. The `contiguous` variant reads `a[i]`, `b[i]`, or `b[0]`
+ * for a scalar (`p(1)` = 1); the strided one decodes broadcast strides.
+ * params: n, then (strided) rank, extents, out strides, a strides, b strides.
+ */
+export function binaryKernel(op: BinaryOp, contiguous: boolean): Kernel {
+  const read = contiguous
+    ? `  let u = a[i];\n  let v = select(b[i], b[0], p(1u) == 1u);`
+    : `${stridedOffsets(3)}\n  let u = a[off1];\n  let v = b[off2];`;
+  return {
+    code: PARAMS + LINEAR_INDEX + POW + storage(["a", "b"]) +
+      elementwiseMain(`${read}\n  out[i] = ${EXPR[op]};`),
+    workgroupSize: 256,
+    bindings: 3,
+  };
+}
+
+/** `out = c != 0 ? a : b`, all strided. */
+export const whereKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["c", "a", "b"]) + elementwiseMain(`${stridedOffsets(4)}
+  out[i] = select(b[off3], a[off2], c[off1] != 0.0);`),
+  workgroupSize: 256,
+  bindings: 4,
+};
