@@ -124,3 +124,53 @@ export async function assertClose(
     );
   }
 }
+
+/**
+ * The shared data folder tests read (`RECOGNIZE_DATA`), or null when unset.
+ *
+ * @returns The folder, without a trailing slash.
+ */
+export function testDataRoot(): string | null {
+  try {
+    const root = Deno.env.get("RECOGNIZE_DATA");
+    return root ? root.replace(/\/+$/, "") : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Register a test that needs files under the shared data folder. Without
+ * `RECOGNIZE_DATA` it is ignored — unless `REQUIRE_DATA=1` (as CI sets), when
+ * a missing folder or file fails the test instead.
+ *
+ * @param name The test name.
+ * @param paths Paths relative to the data root that must exist.
+ * @param fn The test body, given the data root.
+ */
+export function dataTest(
+  name: string,
+  paths: readonly string[],
+  fn: (root: string) => void | Promise<void>,
+): void {
+  const root = testDataRoot();
+  let required = false;
+  try {
+    required = Deno.env.get("REQUIRE_DATA") === "1";
+  } catch { /* no env permission: not required */ }
+  Deno.test({
+    name,
+    ignore: root === null && !required,
+    fn: async () => {
+      if (root === null) throw new Error("REQUIRE_DATA=1 but RECOGNIZE_DATA is not set");
+      for (const p of paths) {
+        try {
+          await Deno.stat(`${root}/${p}`);
+        } catch {
+          throw new Error(`test data ${root}/${p} is missing`);
+        }
+      }
+      await fn(root);
+    },
+  });
+}
