@@ -29,3 +29,4 @@ export * from "./flowers.ts";
 export * from "./transforms.ts";
 export * from "./batches.ts";
 export * from "./fetch.ts";
+export * from "./synthetic.ts";

@@ -171,4 +171,6 @@ export interface Backend<S = unknown> {
   fold(cols: S, spec: UnfoldSpec, dtype: DType): S;
   /** Submit queued work, where the device queues it. */
   flush?(): void;
+  /** Resolve once every submitted command has finished (timing, benchmarks). */
+  sync?(): Promise<void>;
 }

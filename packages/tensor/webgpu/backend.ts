@@ -178,6 +178,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     this.#pool.submitted();
   }
 
+  /** Submit pending work and wait until the GPU has finished it. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
   upload(data: TypedArray): GpuBuffer {
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     const out = this.#alloc(f32.length, true);

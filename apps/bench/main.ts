@@ -1,0 +1,51 @@
+/**
+ * `deno task bench`: benchmarks as JSON lines, one object per result, so runs
+ * can be compared across machines and tools.
+ *
+ * @module
+ */
+
+import { DEVICE_FLAG, deviceFromFlag, runCommand } from "@recognize/cli";
+import { benchSgemm } from "./sgemm.ts";
+
+const BENCHES: Record<
+  string,
+  {
+    description: string;
+    run: (
+      device: Awaited<ReturnType<typeof deviceFromFlag>>,
+      flags: Record<string, unknown>,
+    ) => Promise<void>;
+  }
+> = {
+  sgemm: {
+    description:
+      "matrix products at the homework MLP's shapes and 1024³ (4096³ on WebGPU or with --large)",
+    run: (device, flags) => benchSgemm(device, { large: Boolean(flags.large) }),
+  },
+};
+
+await runCommand({
+  usage: "deno task bench [--device cpu|webgpu|auto] [--filter NAME]",
+  description: "Run benchmarks and print one JSON object per result.",
+  flags: {
+    device: DEVICE_FLAG,
+    filter: {
+      type: "string",
+      description: "Run only benchmarks whose name contains this text",
+      placeholder: "NAME",
+    },
+    large: { type: "boolean", description: "Include the largest CPU shapes (slow)" },
+  },
+  epilog: `Benchmarks:${
+    Object.entries(BENCHES).map(([k, b]) => `\n  ${k.padEnd(12)} ${b.description}`).join("")
+  }`,
+}, async (flags) => {
+  const device = await deviceFromFlag(flags.device);
+  const filter = (flags.filter as string | undefined) ?? "";
+  const chosen = Object.entries(BENCHES).filter(([name]) => name.includes(filter));
+  if (chosen.length === 0) {
+    throw new Error(`no benchmark matches "${filter}" (have ${Object.keys(BENCHES).join(", ")})`);
+  }
+  for (const [, bench] of chosen) await bench.run(device, flags);
+});

@@ -1,0 +1,108 @@
+/**
+ * The homework's hand-written layer: Xavier initialisation, a forward pass
+ * `post = f(XW + b)` that caches what backpropagation needs, and a backward
+ * pass that stores `grad_W<name>`, `grad_b<name>` and returns the gradient
+ * with respect to the input. No autograd: the derivatives are Q1.5's.
+ *
+ * @module
+ */
+
+import {
+  type Backend,
+  type DType,
+  type Generator,
+  noGrad,
+  randUniform,
+  type Tensor,
+  zeros,
+} from "@recognize/tensor";
+import { type Activation, SIGMOID } from "./activations.ts";
+import type { Params } from "./params.ts";
+
+/** Options of {@link initializeWeights}. */
+export interface InitOptions {
+  /** Random source. */
+  generator?: Generator;
+  /** Device. */
+  device?: Backend;
+  /** float32 (default) or float64 (gradient checks). */
+  dtype?: DType;
+}
+
+/**
+ * Xavier-uniform weights `W<name>` (`[inSize, outSize]`) and zero biases
+ * `b<name>`. Var[w] = 2/(n_in + n_out), so w ~ U(−a, a) with a = √(6/(n_in + n_out)),
+ * Glorot and Bengio's eq. 16.
+ *
+ * @param inSize Inputs.
+ * @param outSize Outputs.
+ * @param params Where to store them.
+ * @param name The layer's name.
+ * @param options Generator, device, dtype.
+ */
+export function initializeWeights(
+  inSize: number,
+  outSize: number,
+  params: Params,
+  name: string,
+  options: InitOptions = {},
+): void {
+  if (!Number.isInteger(inSize) || !Number.isInteger(outSize) || inSize <= 0 || outSize <= 0) {
+    throw new RangeError(`Cannot initialise a ${inSize}×${outSize} layer`);
+  }
+  const a = Math.sqrt(6 / (inSize + outSize));
+  params.set(`W${name}`, randUniform([inSize, outSize], -a, a, options));
+  params.set(`b${name}`, zeros([outSize], { device: options.device, dtype: options.dtype }));
+}
+
+/**
+ * One layer forward: `post = activation(XW + b)`, caching X, pre and post.
+ *
+ * @param x `[N, in]` input, examples in rows.
+ * @param params Holds `W<name>` and `b<name>`.
+ * @param name The layer.
+ * @param activation Default sigmoid.
+ * @returns The post-activation `[N, out]` (the caller owns it).
+ */
+export function forward(
+  x: Tensor,
+  params: Params,
+  name: string,
+  activation: Activation = SIGMOID,
+): Tensor {
+  return noGrad(() => {
+    const w = params.get(`W${name}`), b = params.get(`b${name}`);
+    using xw = x.matmul(w);
+    const pre = xw.add(b);
+    const post = activation.forward(pre);
+    params.setCache(name, { x: x.detach(), pre, post: post.detach() });
+    return post;
+  });
+}
+
+/**
+ * One layer backward. With δ = ∂J/∂post ⊙ f′: ∂J/∂W = Xᵀδ, ∂J/∂b = Σ_rows δ,
+ * ∂J/∂X = δWᵀ. Stores `grad_W<name>` and `grad_b<name>`.
+ *
+ * @param delta ∂J/∂post, `[N, out]`.
+ * @param params The parameters and the layer's cache.
+ * @param name The layer.
+ * @param activation The activation used forward (its derivative is applied here).
+ * @returns ∂J/∂X, `[N, in]` (the caller owns it).
+ */
+export function backwards(
+  delta: Tensor,
+  params: Params,
+  name: string,
+  activation: Activation = SIGMOID,
+): Tensor {
+  return noGrad(() => {
+    const { x, pre, post } = params.cache(name);
+    const w = params.get(`W${name}`);
+    using slope = activation.derivative(post, pre);
+    using d = delta.mul(slope);
+    params.set(`grad_W${name}`, x.matmul(d, { transA: true }));
+    params.set(`grad_b${name}`, d.sum(0));
+    return d.matmul(w, { transB: true });
+  });
+}

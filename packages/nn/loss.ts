@@ -1,0 +1,49 @@
+/**
+ * The homework's loss and accuracy: cross-entropy summed over the data,
+ * `L = −Σ y·log(probs)`, and the fraction of rows whose most probable class
+ * is the true one.
+ *
+ * @module
+ */
+
+import { noGrad, type Tensor } from "@recognize/tensor";
+
+/**
+ * Summed cross-entropy and accuracy.
+ *
+ * @param y One-hot labels `[N, C]`.
+ * @param probs Predicted probabilities `[N, C]`.
+ * @returns The loss (summed over rows) and the accuracy in [0, 1].
+ * @example
+ * ```ts
+ * import { computeLossAndAcc } from "@recognize/nn";
+ * import { tensor } from "@recognize/tensor";
+ * const r = await computeLossAndAcc(tensor([[0, 1]]), tensor([[0.5, 0.5]]));
+ * console.assert(Math.abs(r.loss - Math.LN2) < 1e-6 && r.acc === 1);
+ * ```
+ */
+export async function computeLossAndAcc(
+  y: Tensor,
+  probs: Tensor,
+): Promise<{ loss: number; acc: number }> {
+  if (y.shape.join() !== probs.shape.join() || y.rank !== 2) {
+    throw new TypeError(
+      `computeLossAndAcc needs one-hot labels and probabilities of one [N, C] shape, got ${y.shape} and ${probs.shape}`,
+    );
+  }
+  const [lossT, correctT] = noGrad(() => {
+    // clamp so a probability that underflowed to 0 gives a large, finite loss
+    using safe = probs.maximum(1e-30);
+    using logp = safe.log();
+    using picked = y.mul(logp);
+    using total = picked.sum();
+    using pred = probs.argmax(1);
+    using truth = y.argmax(1);
+    using hits = pred.eq(truth);
+    return [total.neg(), hits.sum()];
+  });
+  const [loss, correct] = [await lossT.item(), await correctT.item()];
+  lossT.dispose();
+  correctT.dispose();
+  return { loss, acc: correct / y.shape[0] };
+}

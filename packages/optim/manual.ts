@@ -1,0 +1,51 @@
+/**
+ * Parameter updates for the homework's hand-written networks, which keep
+ * gradients as `grad_<key>` in a {@link Params} map: plain SGD (Q2.4) and
+ * momentum (Q5.1.2).
+ *
+ * @module
+ */
+
+import type { Params } from "@recognize/nn";
+import { noGrad, zeros } from "@recognize/tensor";
+
+/**
+ * `W ← W − α·∂J/∂W` for every parameter that has a gradient.
+ *
+ * @param params Parameters with `grad_<key>` entries.
+ * @param learningRate α.
+ */
+export function sgdUpdate(params: Params, learningRate: number): void {
+  noGrad(() => {
+    for (const key of params.parameterKeys()) {
+      if (!params.has(`grad_${key}`)) continue;
+      using step = params.get(`grad_${key}`).mul(learningRate);
+      params.set(key, params.get(key).sub(step));
+    }
+  });
+}
+
+/**
+ * Momentum: `M ← μ·M − α·∂J/∂W`, then `W ← W + M`, with one accumulator
+ * `m_<key>` per parameter, zero before the first update.
+ *
+ * @param params Parameters with `grad_<key>` entries.
+ * @param learningRate α.
+ * @param momentum μ (default 0.9).
+ */
+export function momentumUpdate(params: Params, learningRate: number, momentum = 0.9): void {
+  noGrad(() => {
+    for (const key of params.parameterKeys()) {
+      if (!params.has(`grad_${key}`)) continue;
+      const w = params.get(key);
+      if (!params.has(`m_${key}`)) {
+        params.set(`m_${key}`, zeros(w.shape, { device: w.backend, dtype: w.dtype }));
+      }
+      using decayed = params.get(`m_${key}`).mul(momentum);
+      using step = params.get(`grad_${key}`).mul(learningRate);
+      const m = decayed.sub(step);
+      params.set(`m_${key}`, m);
+      params.set(key, w.add(m));
+    }
+  });
+}
