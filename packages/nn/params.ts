@@ -9,7 +9,7 @@
  */
 
 import { loadSafetensors, saveSafetensors } from "@recognize/io";
-import { type Backend, type DType, resolveDevice, Tensor, tensor } from "@recognize/tensor";
+import { type Backend, type DType, resolveDevice, type Tensor, tensor } from "@recognize/tensor";
 
 /** What a layer's forward pass keeps for its backward pass. */
 export interface LayerCache {
