@@ -456,5 +456,8 @@ export async function createWebGpuBackend(): Promise<WebGpuBackend> {
   const info = adapter.info;
   const description = [info.vendor, info.architecture, info.device, info.description]
     .filter((s) => s && s !== "0").join(" ");
+  // release the device before the runtime tears down: letting the process
+  // exit with it alive has crashed Deno's WebGPU (a double free in teardown)
+  globalThis.addEventListener("unload", () => device.destroy());
   return new WebGpuBackend(device, description || "unknown adapter");
 }
