@@ -88,6 +88,7 @@ export function forward(
  * @param params The parameters and the layer's cache.
  * @param name The layer.
  * @param activation The activation used forward (its derivative is applied here).
+ * @param options `inputGrad: false` skips ∂J/∂X (a first layer needs none) and returns null.
  * @returns ∂J/∂X, `[N, in]` (the caller owns it).
  */
 export function backwards(
@@ -95,6 +96,7 @@ export function backwards(
   params: Params,
   name: string,
   activation: Activation = SIGMOID,
+  options: { inputGrad?: boolean } = {},
 ): Tensor {
   return noGrad(() => {
     const { x, pre, post } = params.cache(name);
@@ -103,6 +105,8 @@ export function backwards(
     using d = delta.mul(slope);
     params.set(`grad_W${name}`, x.matmul(d, { transA: true }));
     params.set(`grad_b${name}`, d.sum(0));
-    return d.matmul(w, { transB: true });
+    return options.inputGrad === false
+      ? (null as unknown as Tensor)
+      : d.matmul(w, { transB: true });
   });
 }

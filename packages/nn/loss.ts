@@ -26,12 +26,30 @@ export async function computeLossAndAcc(
   y: Tensor,
   probs: Tensor,
 ): Promise<{ loss: number; acc: number }> {
+  const [lossT, correctT] = lossAndCorrect(y, probs);
+  try {
+    return { loss: await lossT.item(), acc: (await correctT.item()) / y.shape[0] };
+  } finally {
+    lossT.dispose();
+    correctT.dispose();
+  }
+}
+
+/**
+ * The summed cross-entropy and the number of correct rows, as scalar tensors
+ * on the device: training loops add these up without reading them back.
+ *
+ * @param y One-hot labels `[N, C]`.
+ * @param probs Predicted probabilities `[N, C]`.
+ * @returns `[loss, correct]` (the caller owns both).
+ */
+export function lossAndCorrect(y: Tensor, probs: Tensor): [Tensor, Tensor] {
   if (y.shape.join() !== probs.shape.join() || y.rank !== 2) {
     throw new TypeError(
       `computeLossAndAcc needs one-hot labels and probabilities of one [N, C] shape, got ${y.shape} and ${probs.shape}`,
     );
   }
-  const [lossT, correctT] = noGrad(() => {
+  return noGrad(() => {
     // clamp so a probability that underflowed to 0 gives a large, finite loss
     using safe = probs.maximum(1e-30);
     using logp = safe.log();
@@ -42,8 +60,4 @@ export async function computeLossAndAcc(
     using hits = pred.eq(truth);
     return [total.neg(), hits.sum()];
   });
-  const [loss, correct] = [await lossT.item(), await correctT.item()];
-  lossT.dispose();
-  correctT.dispose();
-  return { loss, acc: correct / y.shape[0] };
 }

@@ -30,3 +30,5 @@ export * from "./layer.ts";
 export * from "./loss.ts";
 export * from "./batches.ts";
 export * from "./gradient_check.ts";
+export * from "./mlp.ts";
+export * from "./classifier.ts";

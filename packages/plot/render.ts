@@ -89,16 +89,18 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
  *
  * @param base The path without extension (a trailing `.png` or `.svg` is dropped).
  * @param figure SVG text, or a Vega-Lite specification.
+ * @param options `scale`: PNG pixels per SVG unit (default 2).
  * @returns The two paths written.
  */
 export async function saveFigure(
   base: string,
   figure: string | VegaLiteSpec,
+  options: { scale?: number } = {},
 ): Promise<{ svg: string; png: string }> {
   const stem = base.replace(/\.(png|svg)$/i, "");
   const svg = typeof figure === "string" ? figure : await vegaLiteToSvg(figure);
   const enc = new TextEncoder();
   await writeFileAtomic(`${stem}.svg`, enc.encode(svg));
-  await writeFileAtomic(`${stem}.png`, await svgToPng(svg));
+  await writeFileAtomic(`${stem}.png`, await svgToPng(svg, options.scale));
   return { svg: `${stem}.svg`, png: `${stem}.png` };
 }

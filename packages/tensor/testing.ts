@@ -25,10 +25,17 @@ export async function testDevices(): Promise<{ backends: Backend[]; webgpuError:
   if (detected) return detected;
   const backends: Backend[] = [cpuBackend()];
   let webgpuError: string | null = null;
+  let disabled = false;
   try {
-    backends.push(await initWebGpu());
-  } catch (e) {
-    webgpuError = (e as Error).message;
+    disabled = Deno.env.get("RECOGNIZE_TEST_WEBGPU") === "0";
+  } catch { /* no env permission */ }
+  if (disabled) webgpuError = "WebGPU tests are disabled (RECOGNIZE_TEST_WEBGPU=0)";
+  else {
+    try {
+      backends.push(await initWebGpu());
+    } catch (e) {
+      webgpuError = (e as Error).message;
+    }
   }
   detected = { backends, webgpuError };
   return detected;

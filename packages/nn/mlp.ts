@@ -1,0 +1,343 @@
+/**
+ * The homework's fully connected classifier as one object: hidden layers
+ * `layer1 … layerK` with an activation, an `output` softmax layer, trained by
+ * hand-written backpropagation and plain SGD on summed cross-entropy.
+ *
+ * A training step reads nothing back from the device: the summed loss and
+ * the count of correct predictions accumulate as device tensors and are read
+ * once per epoch.
+ *
+ * @module
+ */
+
+import {
+  type Backend,
+  defaultGenerator,
+  type DType,
+  type Generator,
+  indexSelect,
+  noGrad,
+  oneHot,
+  type Tensor,
+  tensor,
+} from "@recognize/tensor";
+import { type Activation, LINEAR, RELU, SIGMOID, SOFTMAX } from "./activations.ts";
+import { backwards, forward, initializeWeights } from "./layer.ts";
+import { lossAndCorrect } from "./loss.ts";
+import { Params } from "./params.ts";
+
+const ACTIVATIONS: Record<string, Activation> = { sigmoid: SIGMOID, relu: RELU };
+
+/** Options of {@link Mlp.create}. */
+export interface MlpOptions {
+  /** Layer sizes, input first: `[1024, 64, 36]` is the homework's network. */
+  sizes: readonly number[];
+  /** Hidden activation (default sigmoid). */
+  activation?: "sigmoid" | "relu";
+  /** Class names, stored with the model. */
+  classes?: readonly string[];
+  /** Random source for Xavier initialisation. */
+  generator?: Generator;
+  /** Device. */
+  device?: Backend;
+  /** Element type. */
+  dtype?: DType;
+}
+
+/** Per-epoch figures. */
+export interface EpochStats {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Mean cross-entropy per training sample. */
+  trainLoss: number;
+  /** Training accuracy (over the epoch's batches, while learning). */
+  trainAcc: number;
+  /** Mean cross-entropy per validation sample. */
+  validLoss: number;
+  /** Validation accuracy. */
+  validAcc: number;
+  /** Seconds spent training this epoch (evaluation excluded). */
+  seconds: number;
+}
+
+/**
+ * A hand-written multilayer perceptron.
+ *
+ * @example
+ * ```ts
+ * import { Mlp } from "@recognize/nn";
+ * import { Generator, tensor } from "@recognize/tensor";
+ * const mlp = Mlp.create({ sizes: [4, 8, 3], generator: new Generator(1) });
+ * const probs = mlp.predict(tensor([[1, 0, 0, 1]]));
+ * console.assert(probs.shape.join() === "1,3");
+ * ```
+ */
+export class Mlp {
+  /** The parameters, under the homework's names. */
+  readonly params: Params;
+  /** Layer sizes, input first. */
+  readonly sizes: readonly number[];
+  /** Hidden activation. */
+  readonly activation: Activation;
+  /** Class names. */
+  readonly classes: readonly string[];
+
+  constructor(
+    params: Params,
+    sizes: readonly number[],
+    activation: Activation,
+    classes: readonly string[],
+  ) {
+    this.params = params;
+    this.sizes = sizes;
+    this.activation = activation;
+    this.classes = classes;
+  }
+
+  /** Layer names: `layer1 … layerK`, then `output`. */
+  get layers(): string[] {
+    return this.sizes.slice(1).map((
+      _,
+      i,
+    ) => (i === this.sizes.length - 2 ? "output" : `layer${i + 1}`));
+  }
+
+  /**
+   * A new network with Xavier weights.
+   *
+   * @param o Sizes, activation, classes, generator, device, dtype.
+   * @returns The network.
+   */
+  static create(o: MlpOptions): Mlp {
+    if (o.sizes.length < 2) throw new RangeError("An MLP needs an input and an output size");
+    const params = new Params();
+    const activation = ACTIVATIONS[o.activation ?? "sigmoid"];
+    const mlp = new Mlp(
+      params,
+      [...o.sizes],
+      activation,
+      o.classes ?? o.sizes.slice(-1).map((n) => Array.from({ length: n }, (_, i) => String(i)))[0],
+    );
+    mlp.layers.forEach((name, i) => initializeWeights(o.sizes[i], o.sizes[i + 1], params, name, o));
+    return mlp;
+  }
+
+  /** Class probabilities of `x` `[N, in]` (no cache kept). */
+  predict(x: Tensor): Tensor {
+    return noGrad(() => {
+      let h = x.reshape([x.shape[0], -1]);
+      this.layers.forEach((name, i) => {
+        const last = i === this.layers.length - 1;
+        using xw = h.matmul(this.params.get(`W${name}`));
+        using pre = xw.add(this.params.get(`b${name}`));
+        const next = (last ? SOFTMAX : this.activation).forward(pre);
+        h.dispose();
+        h = next;
+      });
+      return h;
+    });
+  }
+
+  /**
+   * One SGD step on a batch: forward with caches, backward, update.
+   *
+   * @param x `[B, in]` inputs.
+   * @param y `[B, C]` one-hot labels.
+   * @param learningRate α (the gradient is of the loss summed over the batch).
+   * @returns The batch's summed loss and number correct, as device scalars (the caller owns them).
+   */
+  trainStep(x: Tensor, y: Tensor, learningRate: number): [Tensor, Tensor] {
+    const layers = this.layers;
+    let h = x;
+    const outputs: Tensor[] = [];
+    layers.forEach((name, i) => {
+      h = forward(h, this.params, name, i === layers.length - 1 ? SOFTMAX : this.activation);
+      outputs.push(h);
+    });
+    const probs = h;
+    const result = lossAndCorrect(y, probs);
+    let delta = noGrad(() => probs.sub(y));
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const next = backwards(
+        delta,
+        this.params,
+        layers[i],
+        i === layers.length - 1 ? LINEAR : this.activation,
+      );
+      delta.dispose();
+      delta = next;
+    }
+    delta.dispose();
+    for (const o of outputs) o.dispose();
+    noGrad(() => {
+      for (const key of this.params.parameterKeys()) {
+        using step = this.params.get(`grad_${key}`).mul(learningRate);
+        this.params.set(key, this.params.get(key).sub(step));
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Summed loss and accuracy over a dataset, in chunks.
+   *
+   * @param x `[N, in]`.
+   * @param labels `[N]` class indices.
+   * @param chunk Rows per forward pass.
+   * @returns Mean loss per sample, accuracy, and the predicted classes.
+   */
+  async evaluate(
+    x: Tensor,
+    labels: Tensor,
+    chunk = 2048,
+  ): Promise<{ loss: number; acc: number; predicted: Int32Array }> {
+    const n = x.shape[0];
+    let loss = 0, correct = 0;
+    const predicted = new Int32Array(n);
+    for (let s = 0; s < n; s += chunk) {
+      const e = Math.min(n, s + chunk);
+      using xb = x.slice([s], [e]);
+      using lb = labels.slice([s], [e]);
+      using probs = this.predict(xb);
+      using y = noGrad(() => oneHot(lb, this.classes.length));
+      const [l, c] = lossAndCorrect(y, probs);
+      using am = probs.argmax(1);
+      predicted.set(Int32Array.from(await am.data()), s);
+      loss += await l.item();
+      correct += await c.item();
+      l.dispose();
+      c.dispose();
+    }
+    return { loss: loss / n, acc: correct / n, predicted };
+  }
+
+  /**
+   * Train with shuffled mini-batches (reshuffled every epoch).
+   *
+   * @param train Inputs `[N, in]` and labels `[N]`.
+   * @param valid Inputs and labels evaluated after every epoch.
+   * @param o Epochs, batch size, learning rate, generator, and a callback per batch and per epoch.
+   * @returns The history.
+   */
+  async fit(
+    train: { x: Tensor; labels: Tensor },
+    valid: { x: Tensor; labels: Tensor },
+    o: {
+      epochs: number;
+      batchSize: number;
+      learningRate: number;
+      generator?: Generator;
+      onBatch?: (epoch: number, batch: number, batches: number) => void;
+      onEpoch?: (s: EpochStats) => void;
+    },
+  ): Promise<EpochStats[]> {
+    const g = o.generator ?? defaultGenerator();
+    const n = train.x.shape[0];
+    const history: EpochStats[] = [];
+    const batches = Math.ceil(n / o.batchSize);
+    using trainOneHot = noGrad(() => oneHot(train.labels, this.classes.length));
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const start = performance.now();
+      const order = g.permutation(n);
+      const sums: [Tensor, Tensor][] = [];
+      for (let b = 0; b < batches; b++) {
+        using idx = tensor(
+          Float32Array.from(order.subarray(b * o.batchSize, (b + 1) * o.batchSize)),
+          {
+            device: train.x.backend,
+            dtype: train.x.dtype,
+          },
+        );
+        using xb = noGrad(() => indexSelect(train.x, 0, idx));
+        using yb = noGrad(() => indexSelect(trainOneHot, 0, idx));
+        sums.push(this.trainStep(xb, yb, o.learningRate));
+        o.onBatch?.(epoch, b + 1, batches);
+      }
+      // one read per epoch: add the per-batch scalars on the device
+      let loss = 0, correct = 0;
+      {
+        using lossT = noGrad(() => sumScalars(sums.map((s) => s[0])));
+        using correctT = noGrad(() => sumScalars(sums.map((s) => s[1])));
+        loss = await lossT.item();
+        correct = await correctT.item();
+      }
+      for (const [l, c] of sums) {
+        l.dispose();
+        c.dispose();
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const v = await this.evaluate(valid.x, valid.labels);
+      const stats = {
+        epoch,
+        trainLoss: loss / n,
+        trainAcc: correct / n,
+        validLoss: v.loss,
+        validAcc: v.acc,
+        seconds,
+      };
+      history.push(stats);
+      o.onEpoch?.(stats);
+    }
+    return history;
+  }
+
+  /**
+   * Save as safetensors, with the architecture in the metadata.
+   *
+   * @param path The file.
+   * @param extra More metadata.
+   */
+  async save(path: string, extra: Record<string, string> = {}): Promise<void> {
+    await this.params.save(path, {
+      format: "recognize-mlp",
+      sizes: this.sizes.join(","),
+      activation: this.activation.name,
+      classes: JSON.stringify(this.classes),
+      ...extra,
+    });
+  }
+
+  /**
+   * Load a network saved by {@link Mlp.save}.
+   *
+   * @param path The file.
+   * @param options Device and dtype.
+   * @returns The network and the file's metadata.
+   */
+  static async load(
+    path: string,
+    options: { device?: Backend; dtype?: DType } = {},
+  ): Promise<{ mlp: Mlp; metadata: Record<string, string> }> {
+    const { params, metadata } = await Params.load(path, options);
+    if (metadata.format !== "recognize-mlp") {
+      params.dispose();
+      throw new TypeError(
+        `${path} is not an MLP saved by recognize (format "${metadata.format ?? "none"}")`,
+      );
+    }
+    const sizes = metadata.sizes.split(",").map(Number);
+    const activation = ACTIVATIONS[metadata.activation];
+    if (!activation) throw new TypeError(`${path}: unknown activation "${metadata.activation}"`);
+    const mlp = new Mlp(params, sizes, activation, JSON.parse(metadata.classes));
+    for (const [i, name] of mlp.layers.entries()) {
+      const w = params.get(`W${name}`);
+      if (w.shape[0] !== sizes[i] || w.shape[1] !== sizes[i + 1]) {
+        throw new TypeError(
+          `${path}: W${name} has shape ${w.shape}, expected ${sizes[i]},${sizes[i + 1]}`,
+        );
+      }
+    }
+    return { mlp, metadata };
+  }
+}
+
+function sumScalars(ts: Tensor[]): Tensor {
+  if (ts.length === 0) throw new RangeError("nothing to sum");
+  let acc = ts[0].reshape([]);
+  for (let i = 1; i < ts.length; i++) {
+    const next = acc.add(ts[i]);
+    acc.dispose();
+    acc = next;
+  }
+  return acc;
+}
