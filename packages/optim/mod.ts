@@ -1,6 +1,8 @@
 /**
  * Optimizers: the homework's manual updates on a `Params` map (SGD and
- * momentum).
+ * momentum), and PyTorch-style optimizers for Module parameters (SGD with
+ * momentum and weight decay, Adam, AdamW), a step learning-rate schedule and
+ * gradient clipping.
  *
  * ```ts
  * import { Params } from "@recognize/nn";
@@ -18,3 +20,4 @@
  */
 
 export * from "./manual.ts";
+export * from "./optimizers.ts";
