@@ -99,7 +99,7 @@ async function trainOne(
     batchSize: o.batchSize,
     learningRate: lr,
     generator: g,
-    onBatch: (epoch, b, batches) => {
+    onBatch: (epoch, _batch, batches) => {
       bar ??= new ProgressBar(batches, { label: `lr ${lr} epoch ${epoch}/${o.epochs}` });
       bar.tick();
     },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkGradients, Params } from "@recognize/nn";
+import { checkGradients, type Params } from "@recognize/nn";
 import { Generator, noGrad, randUniform, type Tensor } from "@recognize/tensor";
 import { deviceTest } from "@recognize/tensor/testing";
 import { Autoencoder } from "./autoencoder.ts";

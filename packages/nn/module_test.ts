@@ -32,7 +32,7 @@ deviceTest("Linear computes x·Wᵀ + b with PyTorch's shapes and init bounds", 
   assert.deepEqual(lin.namedParameters().map(([n]) => n), ["weight", "bias"]);
 });
 
-deviceTest("Sequential names parameters like PyTorch and trains end to end", async (device) => {
+deviceTest("Sequential names parameters like PyTorch and trains end to end", (device) => {
   const g = new Generator(2);
   const net = new Sequential(
     new Conv2d(1, 2, 3, { padding: 1, device, generator: g }),

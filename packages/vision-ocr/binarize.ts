@@ -67,17 +67,33 @@ export function boxBlur(img: GrayImage, r: number): GrayImage {
 /**
  * Divide out the paper's brightness: the background is the local maximum
  * (ink is darker than paper) over a window wider than a stroke, smoothed.
- * The result is ≈1 on paper and below 1 on ink, whatever the lighting.
+ * Lighting varies slowly, so the estimate is made on a 4× smaller copy and
+ * interpolated back. The result is ≈1 on paper and below 1 on ink,
+ * whatever the lighting.
  *
  * @param img The grey image.
- * @param radius Window radius, comfortably wider than a pen stroke.
+ * @param radius Window radius in full-size pixels, comfortably wider than a pen stroke.
  * @returns The flattened image, clamped to [0, 1].
  */
 export function flattenBackground(img: GrayImage, radius: number): GrayImage {
-  const bg = boxBlur(maxFilter(img, radius), radius);
+  const f = 4;
+  const sw = Math.max(1, Math.round(img.width / f)), sh = Math.max(1, Math.round(img.height / f));
+  const small = downscale(img, sw, sh);
+  const r = Math.max(1, Math.round(radius / f));
+  const bg = boxBlur(maxFilter(small, r), r);
   const out = new Float32Array(img.data.length);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = Math.min(1, img.data[i] / Math.max(bg.data[i], 1e-3));
+  const fx = sw / img.width, fy = sh / img.height;
+  for (let y = 0; y < img.height; y++) {
+    const sy = Math.min(sh - 1, Math.max(0, (y + 0.5) * fy - 0.5));
+    const y0 = Math.floor(sy), y1 = Math.min(sh - 1, y0 + 1), wy = sy - y0;
+    for (let x = 0; x < img.width; x++) {
+      const sx = Math.min(sw - 1, Math.max(0, (x + 0.5) * fx - 0.5));
+      const x0 = Math.floor(sx), x1 = Math.min(sw - 1, x0 + 1), wx = sx - x0;
+      const b = (1 - wy) * ((1 - wx) * bg.data[y0 * sw + x0] + wx * bg.data[y0 * sw + x1]) +
+        wy * ((1 - wx) * bg.data[y1 * sw + x0] + wx * bg.data[y1 * sw + x1]);
+      const i = y * img.width + x;
+      out[i] = Math.min(1, img.data[i] / Math.max(b, 1e-3));
+    }
   }
   return { width: img.width, height: img.height, data: out };
 }
