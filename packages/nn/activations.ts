@@ -38,7 +38,8 @@ export function sigmoid(x: Tensor): Tensor {
 /** σ′ = σ(1 − σ), from the post-activation. */
 export function sigmoidDeriv(post: Tensor): Tensor {
   return noGrad(() => {
-    using oneMinus = post.neg().add(1);
+    using negated = post.neg();
+    using oneMinus = negated.add(1);
     return post.mul(oneMinus);
   });
 }
@@ -60,7 +61,10 @@ export function linear(x: Tensor): Tensor {
 
 /** Ones: the derivative of the identity (used after softmax, whose derivative the loss folds in). */
 export function linearDeriv(post: Tensor): Tensor {
-  return noGrad(() => post.mul(0).add(1));
+  return noGrad(() => {
+    using zero = post.mul(0);
+    return zero.add(1);
+  });
 }
 
 /**

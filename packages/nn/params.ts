@@ -102,7 +102,7 @@ export class Params {
    */
   clone(): Params {
     const p = new Params();
-    for (const [k, v] of this.#tensors) p.set(k, v.reshape(v.shape).detach());
+    for (const [k, v] of this.#tensors) p.set(k, v.detach());
     return p;
   }
 

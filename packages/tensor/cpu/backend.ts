@@ -7,7 +7,8 @@
  */
 
 import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
 import { binary, unary, where } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
@@ -28,10 +29,12 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   upload(data: TypedArray): TypedArray {
-    return this.#track(data.slice());
+    const a = acquire(data instanceof Float64Array ? "float64" : "float32", data.length);
+    a.set(data);
+    return this.#track(a);
   }
   full(size: number, dtype: DType, value: number): TypedArray {
-    const a = allocArray(dtype, size);
+    const a = acquire(dtype, size);
     if (value !== 0) a.fill(value);
     return this.#track(a);
   }
@@ -41,11 +44,14 @@ export class CpuBackend implements Backend<TypedArray> {
   readSync(buf: TypedArray): TypedArray {
     return buf.slice();
   }
-  release(_buf: TypedArray): void {
+  release(buf: TypedArray): void {
     this.live--;
+    release(buf);
   }
   cast(buf: TypedArray, _size: number, _from: DType, to: DType): TypedArray {
-    return this.#track(to === "float64" ? Float64Array.from(buf) : Float32Array.from(buf));
+    const a = acquire(to, buf.length);
+    a.set(buf);
+    return this.#track(a);
   }
   unary(op: UnaryOp, x: TypedArray, _size: number, dtype: DType): TypedArray {
     return this.#track(unary(op, x, dtype));

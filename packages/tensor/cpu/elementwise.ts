@@ -1,6 +1,7 @@
 // CPU twins of the elementwise WGSL kernels: unary, binary with broadcasting, where.
 
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire } from "./pool.ts";
 import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
@@ -9,7 +10,7 @@ import { forEachRow } from "./_iterate.ts";
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const n = x.length;
-  const out = allocArray(dtype, n);
+  const out = acquire(dtype, n);
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];
@@ -113,7 +114,7 @@ export function binary(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape));
   if (out.length === 0) return out;
   const c = coalesce(outShape, [
     stridesOf(outShape),
@@ -137,7 +138,7 @@ export function where(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape));
   if (out.length === 0) return out;
   const c = coalesce(outShape, [
     stridesOf(outShape),

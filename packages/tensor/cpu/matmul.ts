@@ -2,25 +2,27 @@
 // faster path is tested against. Register-blocked over four rows of A so each
 // load of B feeds four multiply-adds.
 
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire, release } from "./pool.ts";
 import type { MatmulSpec } from "../backend.ts";
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
   const { batch, m, n, k } = spec;
-  const c = allocArray(dtype, batch * m * n);
+  const c = acquire(dtype, batch * m * n);
   let bt: TypedArray | null = null;
   for (let z = 0; z < batch; z++) {
     const aOff = z * spec.strideA, bOff = z * spec.strideB, cOff = z * m * n;
     if (spec.transA && spec.transB) {
       // Aᵀ·Bᵀ: transpose this B ([n, k] → [k, n]) once, then use the Aᵀ·B loop.
-      bt ??= allocArray(dtype, k * n);
+      bt ??= acquire(dtype, k * n);
       for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) bt[p * n + j] = b[bOff + j * k + p];
       gemmTN(m, n, k, a, aOff, bt, 0, c, cOff);
     } else if (spec.transA) gemmTN(m, n, k, a, aOff, b, bOff, c, cOff);
     else if (spec.transB) gemmNT(m, n, k, a, aOff, b, bOff, c, cOff);
     else gemmNN(m, n, k, a, aOff, b, bOff, c, cOff);
   }
+  if (bt) release(bt);
   return c;
 }
 

@@ -1,6 +1,7 @@
 // CPU twins of the data-movement kernels: strided copy, pad, concat, gather, scatter-add.
 
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire } from "./pool.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
@@ -13,7 +14,7 @@ export function copyStrided(
   offset: number,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape));
   if (out.length === 0) return out;
   const c = coalesce(outShape, [stridesOf(outShape), strides]);
   const last = c.shape.length - 1, n = c.shape[last], s = c.strides[1][last];
@@ -34,7 +35,7 @@ export function pad(
   value: number,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape));
   if (value !== 0) out.fill(value);
   if (x.length === 0) return out;
   const outStrides = stridesOf(outShape);
@@ -55,7 +56,7 @@ export function concat(
   dtype: DType,
 ): TypedArray {
   const total = sizes.reduce((s, v) => s + v, 0);
-  const out = allocArray(dtype, outer * total * inner);
+  const out = acquire(dtype, outer * total * inner);
   for (let o = 0; o < outer; o++) {
     let at = o * total * inner;
     xs.forEach((x, i) => {
@@ -84,7 +85,7 @@ export function gather(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, outer * k * inner);
+  const out = acquire(dtype, outer * k * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const row = (o * k + j) * inner;
@@ -107,7 +108,7 @@ export function scatterAdd(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, outer * n * inner);
+  const out = acquire(dtype, outer * n * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const row = (o * k + j) * inner;

@@ -1,6 +1,7 @@
 // CPU twin of the reduction kernel: reduce the middle axis of [outer, n, inner].
 
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire } from "./pool.ts";
 import type { ReduceOp } from "../backend.ts";
 
 /** Reduce `x` viewed as `[outer, n, inner]` to `[outer, inner]`. */
@@ -12,7 +13,7 @@ export function reduce(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, outer * inner);
+  const out = acquire(dtype, outer * inner);
   if (op === "sum") {
     // accumulate in float64 so long float32 sums keep their digits
     const acc = new Float64Array(inner);

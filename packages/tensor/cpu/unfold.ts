@@ -1,12 +1,13 @@
 // CPU twins of the im2col (unfold) and col2im (fold) kernels.
 
-import { allocArray, type DType, type TypedArray } from "../dtype.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire } from "./pool.ts";
 import type { UnfoldSpec } from "../backend.ts";
 
 /** `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]`. */
 export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
   const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
-  const out = allocArray(dtype, s.n * rows * L);
+  const out = acquire(dtype, s.n * rows * L);
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
       const plane = (b * s.c + ch) * s.h * s.w;
@@ -32,7 +33,7 @@ export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
 /** The adjoint of {@link unfold}: add every column entry back into its pixel. */
 export function fold(cols: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
   const L = s.outH * s.outW;
-  const out = allocArray(dtype, s.n * s.c * s.h * s.w);
+  const out = acquire(dtype, s.n * s.c * s.h * s.w);
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
       const plane = (b * s.c + ch) * s.h * s.w;

@@ -1,0 +1,46 @@
+// Reuse of CPU buffers: a training step allocates the same sizes every
+// time, so released arrays wait here, zeroed on reuse, instead of going
+// back to the allocator (which kept the process's memory growing: glibc
+// serves freed mid-size blocks from its arenas and fragments them).
+
+import type { DType, TypedArray } from "../dtype.ts";
+
+const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+const MAX_PER_SIZE = 64;
+const MIN_POOLED_LENGTH = 64;
+
+const free = new Map<string, TypedArray[]>();
+let pooledBytes = 0;
+
+const key = (dtype: DType, n: number) => `${dtype}:${n}`;
+
+/** A zero-filled array of `n` elements, reused when one is free. */
+export function acquire(dtype: DType, n: number): TypedArray {
+  if (n >= MIN_POOLED_LENGTH) {
+    const list = free.get(key(dtype, n));
+    const a = list?.pop();
+    if (a) {
+      pooledBytes -= a.byteLength;
+      a.fill(0);
+      return a;
+    }
+  }
+  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** Give an array back for reuse (its contents are discarded). */
+export function release(a: TypedArray): void {
+  if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+  const k = key(a instanceof Float64Array ? "float64" : "float32", a.length);
+  let list = free.get(k);
+  if (!list) free.set(k, list = []);
+  if (list.length >= MAX_PER_SIZE) return;
+  list.push(a);
+  pooledBytes += a.byteLength;
+}
+
+/** Bytes held for reuse. */
+export function pooledByteCount(): number {
+  return pooledBytes;
+}
