@@ -7,6 +7,8 @@
 
 import { DEVICE_FLAG, deviceFromFlag, runCommand } from "@recognize/cli";
 import { benchSgemm } from "./sgemm.ts";
+import { benchMlpEpoch } from "./mlp_epoch.ts";
+import { benchCnnStep } from "./cnn_step.ts";
 
 const BENCHES: Record<
   string,
@@ -23,6 +25,14 @@ const BENCHES: Record<
       "matrix products at the homework MLP's shapes and 1024³ (4096³ on WebGPU or with --large)",
     run: (device, flags) => benchSgemm(device, { large: Boolean(flags.large) }),
   },
+  mlp_epoch: {
+    description: "one epoch of the homework MLP over 10,800 samples at batch 32 and 256",
+    run: (device, flags) => benchMlpEpoch(device, { numpy: flags.numpy as string | undefined }),
+  },
+  cnn_step: {
+    description: "one training step of conv32-pool-conv64-pool-linear36 at batch 64",
+    run: (device) => benchCnnStep(device),
+  },
 };
 
 await runCommand({
@@ -36,6 +46,11 @@ await runCommand({
       placeholder: "NAME",
     },
     large: { type: "boolean", description: "Include the largest CPU shapes (slow)" },
+    numpy: {
+      type: "string",
+      description: "mlp_epoch: also time the same epoch with NumPy in this Python",
+      placeholder: "PYTHON",
+    },
   },
   epilog: `Benchmarks:${
     Object.entries(BENCHES).map(([k, b]) => `\n  ${k.padEnd(12)} ${b.description}`).join("")

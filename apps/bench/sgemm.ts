@@ -1,11 +1,12 @@
 /**
  * SGEMM throughput at the homework MLP's shapes (forward and backward of
- * 1024→64 at batch 32 and 256) and at 1024³ (and 4096³ on a GPU).
+ * 1024→64 at batch 32 and 256) and at 1024³ (and 4096³ on a GPU or with
+ * --large), each with the plain TypeScript reference measured in the same run.
  *
  * @module
  */
 
-import { type Backend, noGrad, randNormal } from "@recognize/tensor";
+import { type Backend, cpuBackend, noGrad, randNormal, setCpuKernels } from "@recognize/tensor";
 import { report, timeIt } from "./timing.ts";
 
 interface Shape {
@@ -33,8 +34,21 @@ export function sgemmShapes(backend: Backend, large: boolean): Shape[] {
   return shapes;
 }
 
+async function seconds(backend: Backend, s: Shape): Promise<number> {
+  using a = randNormal(s.transA ? [s.k, s.m] : [s.m, s.k], 0, 1, { device: backend });
+  using b = randNormal(s.transB ? [s.n, s.k] : [s.k, s.n], 0, 1, { device: backend });
+  return await timeIt(
+    () => {
+      noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
+    },
+    backend,
+    { minSeconds: s.m * s.n * s.k > 1e9 ? 3 : 1 },
+  );
+}
+
 /**
- * Measure each shape and print a JSON line with GFLOP/s.
+ * Measure each shape and print a JSON line with GFLOP/s and the ratio to
+ * the TypeScript reference.
  *
  * @param backend The device.
  * @param options `large`: include 4096³ on the CPU too.
@@ -44,16 +58,18 @@ export async function benchSgemm(
   options: { large?: boolean } = {},
 ): Promise<void> {
   for (const s of sgemmShapes(backend, options.large ?? false)) {
-    const a = randNormal(s.transA ? [s.k, s.m] : [s.m, s.k], 0, 1, { device: backend });
-    const b = randNormal(s.transB ? [s.n, s.k] : [s.k, s.n], 0, 1, { device: backend });
-    const seconds = await timeIt(
-      () => {
-        noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
-      },
-      backend,
-      { minSeconds: s.m * s.n * s.k > 1e9 ? 3 : 1 },
-    );
     const flops = 2 * s.m * s.n * s.k;
+    const t = await seconds(backend, s);
+    // the reference is too slow for 4096³ (minutes); it is measured where it takes seconds
+    let base: number | undefined;
+    if (flops <= 4e9) {
+      setCpuKernels("reference");
+      try {
+        base = await seconds(cpuBackend(), s);
+      } finally {
+        setCpuKernels("fast");
+      }
+    }
     report({
       bench: "sgemm",
       device: backend.name,
@@ -61,10 +77,15 @@ export async function benchSgemm(
       m: s.m,
       n: s.n,
       k: s.k,
-      seconds,
-      gflops: flops / seconds / 1e9,
+      seconds: t,
+      gflops: flops / t / 1e9,
+      ...(base
+        ? {
+          baseline: "cpu typescript reference",
+          baseline_gflops: flops / base / 1e9,
+          ratio: base / t,
+        }
+        : {}),
     });
-    a.dispose();
-    b.dispose();
   }
 }

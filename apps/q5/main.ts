@@ -49,6 +49,12 @@ await runCommand({
       description: "Use only this many samples per class (quick runs)",
     },
     device: DEVICE_FLAG,
+    dtype: {
+      type: "string",
+      description: "Element type (float64 on the CPU only)",
+      default: "float32",
+      choices: ["float32", "float64"],
+    },
     model: { type: "string", description: "eval: the model file", placeholder: "FILE" },
     file: { type: "string", description: "eval: a NIST-format .mat file", placeholder: "FILE" },
     split: { type: "string", description: "eval: key prefix in the file; found when omitted" },
@@ -80,6 +86,7 @@ await runCommand({
     momentum: flags.momentum as number,
     seed: flags.seed as number,
     device,
+    dtype: flags.dtype as "float32" | "float64",
     showClasses: (flags.show as string).split(",").map((s) => s.trim()),
     perClass: flags["per-class"] as number | undefined,
   });

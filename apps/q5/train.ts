@@ -11,7 +11,7 @@ import { Autoencoder } from "@recognize/autoencoder";
 import { writeFileAtomic } from "@recognize/io";
 import { batchPsnr } from "@recognize/metrics";
 import { imageFigure, imageGrid, lineChart, saveFigure } from "@recognize/plot";
-import { type Backend, Generator, tensor } from "@recognize/tensor";
+import { type Backend, type DType, Generator, tensor } from "@recognize/tensor";
 
 /** Settings of a Q5 run. */
 export interface Q5Options {
@@ -27,6 +27,8 @@ export interface Q5Options {
   momentum: number;
   seed: number;
   device: Backend;
+  /** Element type of the weights and data (float64 only on the CPU). */
+  dtype?: DType;
   /** Classes shown in the reconstruction figure. */
   showClasses: string[];
   perClass?: number;
@@ -48,9 +50,14 @@ export async function evaluatePsnr(
   const n = d.labels.length, out = new Float32Array(n * 1024);
   for (let s = 0; s < n; s += 2048) {
     const e = Math.min(n, s + 2048);
-    using x = tensor(d.images.subarray(s * 1024, e * 1024), { shape: [e - s, 1024], device });
+    const dtype = ae.params.get("Wlayer1").dtype;
+    using x = tensor(d.images.subarray(s * 1024, e * 1024), {
+      shape: [e - s, 1024],
+      device,
+      dtype,
+    });
     using y = ae.reconstruct(x);
-    out.set(await y.data(), s * 1024);
+    out.set(Float32Array.from(await y.data()), s * 1024);
   }
   return { mean: batchPsnr(d.images, out, 1024).mean, reconstructions: out };
 }
@@ -69,8 +76,17 @@ export async function runQ5(o: Q5Options): Promise<Record<string, unknown>> {
     [train, valid] = [takePerClass(train, o.perClass), takePerClass(valid, o.perClass)];
   }
   const g = new Generator(o.seed);
-  const ae = Autoencoder.create({ hidden: o.hidden, generator: g, device: o.device });
-  using x = tensor(train.images, { shape: [train.labels.length, 1024], device: o.device });
+  const ae = Autoencoder.create({
+    hidden: o.hidden,
+    generator: g,
+    device: o.device,
+    dtype: o.dtype,
+  });
+  using x = tensor(train.images, {
+    shape: [train.labels.length, 1024],
+    device: o.device,
+    dtype: o.dtype,
+  });
   const losses: number[] = [], epochSeconds: number[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const lr = o.learningRate * o.decay ** Math.floor((epoch - 1) / o.decayEvery);
@@ -149,6 +165,7 @@ export async function runQ5(o: Q5Options): Promise<Record<string, unknown>> {
       momentum: o.momentum,
       seed: o.seed,
       device: o.device.name,
+      dtype: o.dtype ?? "float32",
       data: train.source,
     },
     validPsnr: mean,

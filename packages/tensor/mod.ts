@@ -71,3 +71,5 @@ export * from "./gradcheck.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { WebGpuBackend } from "./webgpu/backend.ts";
 export type { PoolStats } from "./webgpu/pool.ts";
+export { type CpuKernels, matmulReference, setCpuKernels } from "./cpu/matmul.ts";
+export { setParallelThreshold, wasmGemmAvailable } from "./cpu/wasm_gemm.ts";

@@ -4,10 +4,45 @@
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, release } from "./pool.ts";
+import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
 import type { MatmulSpec } from "../backend.ts";
+
+/** Which CPU kernels run: the fast WebAssembly ones where they apply, or only the TypeScript reference. */
+export type CpuKernels = "fast" | "reference";
+let kernels: CpuKernels = "fast";
+
+/**
+ * Choose the CPU matmul kernels (benchmarks measure the reference in the same run).
+ *
+ * @param k `fast` (default) or `reference`.
+ */
+export function setCpuKernels(k: CpuKernels): void {
+  kernels = k;
+}
+
+/** Products below this many multiply-adds are not worth packing for the WebAssembly kernel. */
+const WASM_MIN_MACS = 16384;
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
+  if (
+    kernels === "fast" && dtype === "float32" && spec.m * spec.n * spec.k >= WASM_MIN_MACS &&
+    wasmGemmAvailable()
+  ) {
+    const out = acquire(dtype, spec.batch * spec.m * spec.n) as Float32Array;
+    wasmMatmul(a as Float32Array, b as Float32Array, spec, out);
+    return out;
+  }
+  return matmulReference(a, b, spec, dtype);
+}
+
+/** The plain TypeScript matmul: the reference every fast path is tested against. */
+export function matmulReference(
+  a: TypedArray,
+  b: TypedArray,
+  spec: MatmulSpec,
+  dtype: DType,
+): TypedArray {
   const { batch, m, n, k } = spec;
   const c = acquire(dtype, batch * m * n);
   let bt: TypedArray | null = null;

@@ -30,7 +30,9 @@ export function acquire(dtype: DType, n: number): TypedArray {
 
 /** Give an array back for reuse (its contents are discarded). */
 export function release(a: TypedArray): void {
-  if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) {
+    return;
+  }
   if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
   const k = key(a instanceof Float64Array ? "float64" : "float32", a.length);
   let list = free.get(k);

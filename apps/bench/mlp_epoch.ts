@@ -1,0 +1,118 @@
+/**
+ * One epoch of the homework MLP (1024 → 64 sigmoid → 36 softmax, plain SGD)
+ * over 10,800 samples, at batch 32 and 256, against the TypeScript
+ * reference kernels in the same run (and NumPy, when `--numpy` and Python
+ * with NumPy are available).
+ *
+ * @module
+ */
+
+import { Mlp } from "@recognize/nn";
+import { type Backend, cpuBackend, Generator, setCpuKernels, tensor } from "@recognize/tensor";
+import { report } from "./timing.ts";
+
+const N = 10800;
+
+function data(device: Backend) {
+  const g = new Generator(7);
+  const x = g.fillUniform(new Float32Array(N * 1024));
+  const labels = Float32Array.from({ length: N }, (_, i) => i % 36);
+  return { x: tensor(x, { shape: [N, 1024], device }), labels: tensor(labels, { device }) };
+}
+
+async function epochSeconds(device: Backend, batchSize: number): Promise<number> {
+  const train = data(device);
+  const mlp = Mlp.create({ sizes: [1024, 64, 36], generator: new Generator(1), device });
+  const valid = { x: train.x.slice([0], [36]), labels: train.labels.slice([0], [36]) };
+  // warm-up epoch (compiles kernels, fills pools), then the timed one
+  await mlp.fit(train, valid, {
+    epochs: 1,
+    batchSize,
+    learningRate: 0.01,
+    generator: new Generator(2),
+  });
+  const h = await mlp.fit(train, valid, {
+    epochs: 1,
+    batchSize,
+    learningRate: 0.01,
+    generator: new Generator(3),
+  });
+  mlp.params.dispose();
+  train.x.dispose();
+  train.labels.dispose();
+  return h[0].seconds;
+}
+
+const NUMPY = `
+import numpy as np, time
+N=${N}; rng=np.random.default_rng(0)
+X=rng.random((N,1024),dtype=np.float32); Y=np.eye(36,dtype=np.float32)[np.arange(N)%36]
+def init(i,o):
+    a=np.sqrt(6/(i+o)); return rng.uniform(-a,a,(i,o)).astype(np.float32), np.zeros(o,np.float32)
+def epoch(bs, W1,b1,W2,b2, lr=0.01):
+    idx=rng.permutation(N)
+    for s in range(0,N,bs):
+        j=idx[s:s+bs]; x=X[j]; y=Y[j]
+        h=1/(1+np.exp(-(x@W1+b1))); z=h@W2+b2; z-=z.max(1,keepdims=True); p=np.exp(z); p/=p.sum(1,keepdims=True)
+        d=p-y; gW2=h.T@d; gb2=d.sum(0); dh=(d@W2.T)*h*(1-h); gW1=x.T@dh; gb1=dh.sum(0)
+        W1-=lr*gW1; b1-=lr*gb1; W2-=lr*gW2; b2-=lr*gb2
+for bs in (32,256):
+    W1,b1=init(1024,64); W2,b2=init(64,36); epoch(bs,W1,b1,W2,b2)
+    t=time.perf_counter(); epoch(bs,W1,b1,W2,b2); print(bs, time.perf_counter()-t)
+`;
+
+async function numpySeconds(python: string): Promise<Map<number, number> | null> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", NUMPY],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return null;
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+      l.split(" ").map(Number)
+    );
+    return new Map(lines.map(([bs, s]) => [bs, s]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Time one epoch on the device and with the TypeScript reference kernels.
+ *
+ * @param device The device.
+ * @param options `numpy`: a Python interpreter with NumPy to time the same epoch.
+ */
+export async function benchMlpEpoch(
+  device: Backend,
+  options: { numpy?: string } = {},
+): Promise<void> {
+  const numpy = options.numpy ? await numpySeconds(options.numpy) : null;
+  if (options.numpy && !numpy) {
+    console.error(`note: ${options.numpy} with NumPy is not available; no NumPy figure`);
+  }
+  for (const batch of [32, 256]) {
+    const seconds = await epochSeconds(device, batch);
+    setCpuKernels("reference");
+    let base: number;
+    try {
+      base = await epochSeconds(cpuBackend(), batch);
+    } finally {
+      setCpuKernels("fast");
+    }
+    report({
+      bench: "mlp_epoch",
+      device: device.name,
+      batch,
+      samples: N,
+      seconds,
+      baseline: "cpu typescript reference",
+      baseline_seconds: base,
+      ratio: base / seconds,
+      ...(numpy?.has(batch)
+        ? { numpy_seconds: numpy.get(batch), numpy_ratio: numpy.get(batch)! / seconds }
+        : {}),
+    });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The WebAssembly SIMD GEMM kernel, written out as WebAssembly text.
+ *
+ * `deno task build:wasm` turns this into `gemm.wat` (readable, committed)
+ * and `gemm.wasm` (assembled with wabt from npm, committed); a test checks
+ * that the committed binary is what the source builds to.
+ *
+ * Layout (BLIS-style): A is packed into panels of MR rows (`[k][MR]` each),
+ * B into panels of NR columns (`[k][NR]`), and an MR×NR micro-kernel keeps
+ * its block of C in twelve 4-lane registers while it walks K, in blocks of
+ * KC so that the panels it reads stay in the L1 cache.
+ *
+ * @module
+ */
+
+/** Rows of A per panel (and of C per micro-tile). */
+export const MR = 6;
+/** Columns of B per panel (and of C per micro-tile). */
+export const NR = 8;
+/** K elements per cache block. */
+export const KC = 256;
+
+const lines: string[] = [];
+const emit = (s: string) => lines.push(s);
+
+function microKernel(): void {
+  // (k, a, b, c, ldcBytes, accumulate): C[MR×NR] (+)= Apanel[k×MR] · Bpanel[k×NR]
+  const acc = Array.from({ length: MR * 2 }, (_, i) => `$c${i}`);
+  emit(
+    `  (func $micro (param $k i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32) (param $acc i32)`,
+  );
+  emit(
+    `    (local $p i32) (local $b0 v128) (local $b1 v128) (local $x v128) ${
+      acc.map((c) => `(local ${c} v128)`).join(" ")
+    }`,
+  );
+  emit(`    (block $done (loop $next`);
+  emit(`      (br_if $done (i32.ge_u (local.get $p) (local.get $k)))`);
+  emit(`      (local.set $b0 (v128.load offset=0 (local.get $b)))`);
+  emit(`      (local.set $b1 (v128.load offset=16 (local.get $b)))`);
+  for (let r = 0; r < MR; r++) {
+    emit(`      (local.set $x (v128.load32_splat offset=${4 * r} (local.get $a)))`);
+    emit(
+      `      (local.set $c${
+        2 * r
+      } (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $c${2 * r})))`,
+    );
+    emit(
+      `      (local.set $c${
+        2 * r + 1
+      } (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c${2 * r + 1})))`,
+    );
+  }
+  emit(`      (local.set $a (i32.add (local.get $a) (i32.const ${4 * MR})))`);
+  emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${4 * NR})))`);
+  emit(`      (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
+  emit(`      (br $next)))`);
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      const addr =
+        `(i32.add (local.get $c) (i32.add (i32.mul (i32.const ${r}) (local.get $ldc)) (i32.const ${
+          16 * h
+        })))`;
+      const value = `(select (f32x4.add (local.get $c${
+        2 * r + h
+      }) (v128.load ${addr})) (local.get $c${2 * r + h}) (local.get $acc))`;
+      emit(`    (v128.store ${addr} ${value})`);
+    }
+  }
+  emit(`  )`);
+}
+
+function packA(): void {
+  // src [m,k] (or [k,m] when trans) → dst panels [ceil(m/MR)][k][MR], zero-padded rows
+  emit(
+    `  (func (export "pack_a") (param $src i32) (param $m i32) (param $k i32) (param $trans i32) (param $dst i32)`,
+  );
+  emit(`    (local $ip i32) (local $p i32) (local $r i32) (local $i i32) (local $panels i32)`);
+  emit(
+    `    (local.set $panels (i32.div_u (i32.add (local.get $m) (i32.const ${
+      MR - 1
+    })) (i32.const ${MR})))`,
+  );
+  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $ip) (local.get $panels)))`);
+  emit(`      (local.set $p (i32.const 0))`);
+  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
+  emit(`        (local.set $r (i32.const 0))`);
+  emit(`        (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $r) (i32.const ${MR})))`);
+  emit(
+    `          (local.set $i (i32.add (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $r)))`,
+  );
+  emit(
+    `          (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $i) (local.get $m))`,
+  );
+  emit(
+    `            (then (f32.load (i32.add (local.get $src) (i32.shl (if (result i32) (local.get $trans)`,
+  );
+  emit(`              (then (i32.add (i32.mul (local.get $p) (local.get $m)) (local.get $i)))`);
+  emit(
+    `              (else (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $p)))) (i32.const 2)))))`,
+  );
+  emit(`            (else (f32.const 0))))`);
+  emit(`          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`);
+  emit(`          (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $l2)))`);
+  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
+  emit(`      (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $l0)))`);
+  emit(`  )`);
+}
+
+function packB(): void {
+  // src [k,n] (or [n,k] when trans) → dst panels [ceil(n/NR)][k][NR], zero-padded columns
+  emit(
+    `  (func (export "pack_b") (param $src i32) (param $k i32) (param $n i32) (param $trans i32) (param $dst i32)`,
+  );
+  emit(`    (local $jp i32) (local $p i32) (local $c i32) (local $j i32) (local $panels i32)`);
+  emit(
+    `    (local.set $panels (i32.div_u (i32.add (local.get $n) (i32.const ${
+      NR - 1
+    })) (i32.const ${NR})))`,
+  );
+  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $jp) (local.get $panels)))`);
+  emit(`      (local.set $p (i32.const 0))`);
+  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
+  emit(`        (local.set $j (i32.mul (local.get $jp) (i32.const ${NR})))`);
+  // a whole row of the panel in two vector copies when it lies inside B and B is not transposed
+  emit(
+    `        (if (i32.and (i32.eqz (local.get $trans)) (i32.le_u (i32.add (local.get $j) (i32.const ${NR})) (local.get $n)))`,
+  );
+  emit(`          (then`);
+  emit(
+    `            (v128.store offset=0 (local.get $dst) (v128.load offset=0 (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)) (i32.const 2)))))`,
+  );
+  emit(
+    `            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)) (i32.const 2)))))`,
+  );
+  emit(`            (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR}))))`);
+  emit(`          (else`);
+  emit(`            (local.set $c (i32.const 0))`);
+  emit(`            (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $c) (i32.const ${NR})))`);
+  emit(
+    `              (local.set $j (i32.add (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $c)))`,
+  );
+  emit(
+    `              (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $j) (local.get $n))`,
+  );
+  emit(
+    `                (then (f32.load (i32.add (local.get $src) (i32.shl (if (result i32) (local.get $trans)`,
+  );
+  emit(`                  (then (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p)))`);
+  emit(
+    `                  (else (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)))) (i32.const 2)))))`,
+  );
+  emit(`                (else (f32.const 0))))`);
+  emit(`              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`);
+  emit(`              (local.set $c (i32.add (local.get $c) (i32.const 1))) (br $l2)))))`);
+  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
+  emit(`      (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l0)))`);
+  emit(`  )`);
+}
+
+function gemm(): void {
+  // C[mPanels·MR, ·] (row stride ldc floats) = Apacked · Bpacked for B panels jp0 … jp1−1
+  emit(
+    `  (func (export "gemm") (param $mPanels i32) (param $jp0 i32) (param $jp1 i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32)`,
+  );
+  emit(`    (local $k0 i32) (local $kl i32) (local $jp i32) (local $ip i32) (local $ldcb i32)`);
+  emit(`    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))`);
+  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $k0) (local.get $k)))`);
+  emit(
+    `      (local.set $kl (select (i32.sub (local.get $k) (local.get $k0)) (i32.const ${KC}) (i32.lt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const ${KC}))))`,
+  );
+  emit(`      (local.set $jp (local.get $jp0))`);
+  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $jp) (local.get $jp1)))`);
+  emit(`        (local.set $ip (i32.const 0))`);
+  emit(`        (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $ip) (local.get $mPanels)))`);
+  emit(`          (call $micro (local.get $kl)`);
+  emit(
+    `            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $k)) (i32.mul (local.get $k0) (i32.const ${MR}))) (i32.const 2)))`,
+  );
+  emit(
+    `            (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $k)) (i32.mul (local.get $k0) (i32.const ${NR}))) (i32.const 2)))`,
+  );
+  emit(
+    `            (i32.add (local.get $c) (i32.add (i32.mul (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $ldcb)) (i32.shl (i32.mul (local.get $jp) (i32.const ${NR})) (i32.const 2))))`,
+  );
+  emit(`            (local.get $ldcb) (i32.ne (local.get $k0) (i32.const 0)))`);
+  emit(`          (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $l2)))`);
+  emit(`        (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l1)))`);
+  emit(`      (local.set $k0 (i32.add (local.get $k0) (i32.const ${KC}))) (br $l0)))`);
+  emit(`  )`);
+}
+
+/** The module's WebAssembly text. */
+export function gemmWat(): string {
+  lines.length = 0;
+  emit(`;; Generated by packages/tensor/cpu/wasm/gemm_wat.ts (deno task build:wasm). Do not edit.`);
+  emit(`;; f32 GEMM with WebAssembly SIMD: ${MR}x${NR} micro-kernel, K blocked by ${KC}.`);
+  emit(`(module`);
+  emit(`  (import "env" "memory" (memory 1 32768 shared))`);
+  microKernel();
+  packA();
+  packB();
+  gemm();
+  emit(`)`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,52 @@
+// A helper thread for the WebAssembly GEMM: it shares the module's memory,
+// runs the column panels it is handed, and leaves when idle for a while so
+// that it never keeps a finished program alive.
+
+import { CTRL, IDLE_EXIT_MS, STATE } from "./protocol.ts";
+
+interface Exports {
+  gemm(
+    mPanels: number,
+    jp0: number,
+    jp1: number,
+    k: number,
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+  ): void;
+}
+
+self.onmessage = (
+  event: MessageEvent<{ module: WebAssembly.Module; memory: WebAssembly.Memory }>,
+) => {
+  const { module, memory } = event.data;
+  const exports = new WebAssembly.Instance(module, { env: { memory } })
+    .exports as unknown as Exports;
+  const ctrl = new Int32Array(memory.buffer, 0, CTRL.length);
+  Atomics.store(ctrl, CTRL.state, STATE.idle);
+  Atomics.notify(ctrl, CTRL.state);
+  while (true) {
+    const woke = Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
+    if (Atomics.load(ctrl, CTRL.state) === STATE.task) {
+      exports.gemm(
+        ctrl[CTRL.mPanels],
+        ctrl[CTRL.jp0],
+        ctrl[CTRL.jp1],
+        ctrl[CTRL.k],
+        ctrl[CTRL.a],
+        ctrl[CTRL.b],
+        ctrl[CTRL.c],
+        ctrl[CTRL.ldc],
+      );
+      Atomics.store(ctrl, CTRL.state, STATE.idle);
+      Atomics.notify(ctrl, CTRL.state);
+    } else if (
+      woke === "timed-out" &&
+      Atomics.compareExchange(ctrl, CTRL.state, STATE.idle, STATE.gone) === STATE.idle
+    ) {
+      self.close();
+      return;
+    }
+  }
+};
