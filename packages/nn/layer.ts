@@ -101,8 +101,13 @@ export function backwards(
   return noGrad(() => {
     const { x, pre, post } = params.cache(name);
     const w = params.get(`W${name}`);
-    using slope = activation.derivative(post, pre);
-    using d = delta.mul(slope);
+    // a linear activation's derivative is 1: δ passes through unchanged
+    using d = activation.name === "linear" || activation.name === "softmax"
+      ? delta.share()
+      : (() => {
+        using slope = activation.derivative(post, pre);
+        return delta.mul(slope);
+      })();
     params.set(`grad_W${name}`, x.matmul(d, { transA: true }));
     params.set(`grad_b${name}`, d.sum(0));
     return options.inputGrad === false

@@ -171,8 +171,10 @@ export class Mlp {
     for (const o of outputs) o.dispose();
     noGrad(() => {
       for (const key of this.params.parameterKeys()) {
-        using step = this.params.get(`grad_${key}`).mul(learningRate);
-        this.params.set(key, this.params.get(key).sub(step));
+        this.params.set(
+          key,
+          this.params.get(key).addScaled(this.params.get(`grad_${key}`), -learningRate),
+        );
       }
     });
     return result;

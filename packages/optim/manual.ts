@@ -19,8 +19,7 @@ export function sgdUpdate(params: Params, learningRate: number): void {
   noGrad(() => {
     for (const key of params.parameterKeys()) {
       if (!params.has(`grad_${key}`)) continue;
-      using step = params.get(`grad_${key}`).mul(learningRate);
-      params.set(key, params.get(key).sub(step));
+      params.set(key, params.get(key).addScaled(params.get(`grad_${key}`), -learningRate));
     }
   });
 }
@@ -42,8 +41,7 @@ export function momentumUpdate(params: Params, learningRate: number, momentum = 
         params.set(`m_${key}`, zeros(w.shape, { device: w.backend, dtype: w.dtype }));
       }
       using decayed = params.get(`m_${key}`).mul(momentum);
-      using step = params.get(`grad_${key}`).mul(learningRate);
-      const m = decayed.sub(step);
+      const m = decayed.addScaled(params.get(`grad_${key}`), -learningRate);
       params.set(`m_${key}`, m);
       params.set(key, w.add(m));
     }

@@ -67,8 +67,7 @@ export class SGD extends Optimizer {
         if (!p.grad) continue;
         let g = p.grad.share();
         if (this.weightDecay) {
-          using decay = p.mul(this.weightDecay);
-          const next = g.add(decay);
+          const next = g.addScaled(p, this.weightDecay);
           g.dispose();
           g = next;
         }
@@ -80,8 +79,7 @@ export class SGD extends Optimizer {
           g.dispose();
           g = v.share();
         }
-        using stepT = g.mul(this.lr);
-        using np = p.sub(stepT);
+        using np = p.addScaled(g, -this.lr);
         p.assign(np);
         g.dispose();
       }
@@ -133,21 +131,18 @@ export class Adam extends Optimizer {
         }
         let g = p.grad.share();
         if (!this.#decoupled && this.weightDecay) {
-          using decay = p.mul(this.weightDecay);
-          const next = g.add(decay);
+          const next = g.addScaled(p, this.weightDecay);
           g.dispose();
           g = next;
         }
         const m = state(this.#m, p), v = state(this.#v, p);
         {
           using km = m.mul(b1);
-          using gm = g.mul(1 - b1);
-          using nm = km.add(gm);
+          using nm = km.addScaled(g, 1 - b1);
           m.assign(nm);
           using kv = v.mul(b2);
           using g2 = g.mul(g);
-          using gv = g2.mul(1 - b2);
-          using nv = kv.add(gv);
+          using nv = kv.addScaled(g2, 1 - b2);
           v.assign(nv);
         }
         g.dispose();
@@ -156,8 +151,7 @@ export class Adam extends Optimizer {
         using root = vh.sqrt();
         using denom = root.add(this.eps);
         using ratio = m.div(denom);
-        using stepT = ratio.mul(this.lr / c1);
-        using np = p.sub(stepT);
+        using np = p.addScaled(ratio, -this.lr / c1);
         p.assign(np);
       }
     });

@@ -130,6 +130,8 @@ export interface Backend<S = unknown> {
   unary(op: UnaryOp, x: S, size: number, dtype: DType): S;
   /** `out = op(a, b)` with NumPy broadcasting of `aShape` and `bShape` to `outShape`. */
   binary(op: BinaryOp, a: S, aShape: Shape, b: S, bShape: Shape, outShape: Shape, dtype: DType): S;
+  /** `out = a + alpha·b` for two buffers of one shape (the update of every optimizer, fused). */
+  axpy(a: S, b: S, alpha: number, size: number, dtype: DType): S;
   /** `out = cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(
     cond: S,
@@ -163,6 +165,11 @@ export interface Backend<S = unknown> {
   concat(xs: readonly S[], outer: number, sizes: readonly number[], inner: number, dtype: DType): S;
   /** `out[o, j, i] = x[o, idx[o, j, i], i]` with `x` `[outer, n, inner]` and `idx` `[outer, k, inner]`. */
   gather(x: S, idx: S, outer: number, n: number, k: number, inner: number, dtype: DType): S;
+  /**
+   * Whole slices by position: `out[o, j, i] = x[o, positions[j], i]` with `positions` of length k
+   * (gather with one index per slice: batching and row selection).
+   */
+  take(x: S, positions: S, outer: number, n: number, k: number, inner: number, dtype: DType): S;
   /** The adjoint of gather: `out[o, idx[o, j, i], i] += g[o, j, i]`, `out` `[outer, n, inner]`. */
   scatterAdd(g: S, idx: S, outer: number, n: number, k: number, inner: number, dtype: DType): S;
   /** im2col: `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]`. */

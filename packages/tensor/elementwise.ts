@@ -8,7 +8,7 @@
 import { record } from "./autograd.ts";
 import type { BinaryOp, UnaryOp } from "./backend.ts";
 import type { DType } from "./dtype.ts";
-import { broadcastShapes } from "./shape.ts";
+import { broadcastShapes, formatShape } from "./shape.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { checkCompatible, operand, scalarLike, wrap } from "./_operand.ts";
 import { sumTo } from "./reduce.ts";
@@ -202,6 +202,28 @@ function minmax(op: "maximum" | "minimum", a: Tensor, b: TensorLike): Tensor {
       return [ga, gb];
     };
   });
+}
+
+/**
+ * `a + alpha·b` for tensors of one shape, in one pass (optimizer updates).
+ *
+ * @param a The base.
+ * @param b The step, same shape.
+ * @param alpha The scale of `b`.
+ * @returns The sum.
+ */
+export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
+  checkCompatible("addScaled", [a, b]);
+  if (a.shape.join() !== b.shape.join()) {
+    throw new TypeError(
+      `Cannot addScaled ${formatShape(a.shape)} and ${formatShape(b.shape)}: shapes must be equal`,
+    );
+  }
+  const out = wrap(a.backend.axpy(a.buffer, b.buffer, alpha, a.size, a.dtype), a.shape, a);
+  return record(out, [a, b], "addScaled", () => (g, needs) => [
+    needs[0] ? g.share() : null,
+    needs[1] ? g.mul(alpha) : null,
+  ]);
 }
 
 /** Elementwise maximum; ties split the gradient evenly. */

@@ -60,6 +60,12 @@ deviceTest("pow, maximum, minimum and comparisons", async (device) => {
   await assertClose(a.clamp(-1, 1), [-1, 0, 1]);
 });
 
+deviceTest("addScaled is a + alpha·b and refuses broadcasting", async (device) => {
+  const a = tensor([1, 2, 3], { device }), b = tensor([10, 20, 30], { device });
+  await assertClose(a.addScaled(b, -0.5), [-4, -8, -12]);
+  assert.throws(() => a.addScaled(tensor([1], { device }), 2), /shapes must be equal/);
+});
+
 deviceTest("where selects with broadcasting", async (device) => {
   const cond = tensor([[1], [0]], { device });
   const y = where(cond, tensor([1, 2, 3], { device }), -1);

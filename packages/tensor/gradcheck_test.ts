@@ -42,6 +42,7 @@ const cases: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [
   ["sub (broadcast column)", (a, b) => a.sub(b), [normal(3, 4), normal(3, 1)]],
   ["mul (broadcast both)", (a, b) => a.mul(b), [normal(3, 1, 2), normal(4, 1)]],
   ["div", (a, b) => a.div(b), [normal(3, 4), positive(3, 4)]],
+  ["addScaled", (a, b) => a.addScaled(b, -0.7), [normal(3, 4), normal(3, 4)]],
   ["pow", (a, b) => a.pow(b), [positive(3, 4), normal(4)]],
   ["pow by a constant", (a) => a.pow(3), [normal(3, 4)]],
   ["maximum", (a, b) => a.maximum(b), [normal(3, 4), normal(3, 4)]],

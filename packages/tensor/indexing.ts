@@ -106,13 +106,22 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
  * @returns `x` with `axis` replaced by the selection.
  */
 export function indexSelect(x: Tensor, axis: number, positions: Tensor): Tensor {
+  checkCompatible("indexSelect", [x, positions]);
   const a = normalizeAxis("indexSelect", axis, x.rank);
   if (positions.rank !== 1) {
     throw new TypeError(`indexSelect needs 1-D positions, not ${formatShape(positions.shape)}`);
   }
-  const shape = x.shape.map((d, i) => (i === a ? positions.shape[0] : d));
-  const view = x.shape.map((_, i) => (i === a ? positions.shape[0] : 1));
-  using p = positions.reshape(view);
-  using idx = p.expand(shape);
-  return gather(x, a, idx);
+  const k = positions.shape[0], n = x.shape[a];
+  const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
+  const shape = x.shape.map((d, i) => (i === a ? k : d));
+  const buf = x.backend.take(x.buffer, positions.buffer, outer, n, k, inner, x.dtype);
+  return record(wrap(buf, shape, x), [x], "indexSelect", (save) => {
+    const pos = save(positions);
+    return (g) => {
+      // the adjoint adds each slice back at its position: scatter-add with the index spread over the slice
+      using p = pos.reshape(x.shape.map((_, i) => (i === a ? k : 1)));
+      using idx = p.expand(shape);
+      return [scatterAdd(g, a, idx, n)];
+    };
+  });
 }

@@ -31,6 +31,7 @@ export * from "./device.ts";
 export {
   abs,
   add,
+  addScaled,
   clamp,
   div,
   exp,

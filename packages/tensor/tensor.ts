@@ -397,6 +397,10 @@ export class Tensor {
   mul(other: TensorLike): Tensor {
     return ew.mul(this, other);
   }
+  /** `this + alpha·other` for tensors of one shape, fused (optimizer updates). */
+  addScaled(other: Tensor, alpha: number): Tensor {
+    return ew.addScaled(this, other, alpha);
+  }
   /** Elementwise quotient, broadcasting. */
   div(other: TensorLike): Tensor {
     return ew.div(this, other);

@@ -10,9 +10,9 @@ import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } fro
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
-import { binary, unary, where } from "./elementwise.ts";
+import { axpy, binary, unary, where } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
-import { concat, copyStrided, gather, pad, scatterAdd } from "./movement.ts";
+import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
 import { reduce } from "./reduce.ts";
 import { fold, unfold } from "./unfold.ts";
 
@@ -66,6 +66,9 @@ export class CpuBackend implements Backend<TypedArray> {
     dtype: DType,
   ): TypedArray {
     return this.#track(binary(op, a, aShape, b, bShape, outShape, dtype));
+  }
+  axpy(a: TypedArray, b: TypedArray, alpha: number, _size: number, dtype: DType): TypedArray {
+    return this.#track(axpy(a, b, alpha, dtype));
   }
   where(
     c: TypedArray,
@@ -130,6 +133,17 @@ export class CpuBackend implements Backend<TypedArray> {
     dtype: DType,
   ): TypedArray {
     return this.#track(gather(x, idx, outer, n, k, inner, dtype));
+  }
+  take(
+    x: TypedArray,
+    positions: TypedArray,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+    dtype: DType,
+  ): TypedArray {
+    return this.#track(take(x, positions, outer, n, k, inner, dtype));
   }
   scatterAdd(
     g: TypedArray,

@@ -127,6 +127,14 @@ export function binary(
   return out;
 }
 
+/** `out = a + alpha·b`, same shapes. */
+export function axpy(a: TypedArray, b: TypedArray, alpha: number, dtype: DType): TypedArray {
+  const n = a.length;
+  const out = acquire(dtype, n);
+  for (let i = 0; i < n; i++) out[i] = a[i] + alpha * b[i];
+  return out;
+}
+
 /** `out = cond != 0 ? a : b` broadcast to `outShape`. */
 export function where(
   cond: TypedArray,

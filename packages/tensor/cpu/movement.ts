@@ -98,6 +98,27 @@ export function gather(
   return out;
 }
 
+/** `out[o, j, i] = x[o, positions[j], i]`: whole slices copied at once. */
+export function take(
+  x: TypedArray,
+  positions: TypedArray,
+  outer: number,
+  n: number,
+  k: number,
+  inner: number,
+  dtype: DType,
+): TypedArray {
+  const out = acquire(dtype, outer * k * inner);
+  for (let j = 0; j < k; j++) checkIndex(positions[j], n, "take");
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const src = (o * n + positions[j]) * inner;
+      out.set(x.subarray(src, src + inner), (o * k + j) * inner);
+    }
+  }
+  return out;
+}
+
 /** `out[o, idx[o, j, i], i] += g[o, j, i]` into a zeroed `[outer, n, inner]`. */
 export function scatterAdd(
   g: TypedArray,

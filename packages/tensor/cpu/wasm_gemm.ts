@@ -170,6 +170,7 @@ export function wasmMatmul(
     }
     f = new Float32Array(e.memory.buffer);
     const o = z * m * n;
-    for (let i = 0; i < m; i++) out.set(f.subarray(cAt + i * np, cAt + i * np + n), o + i * n);
+    if (np === n) out.set(f.subarray(cAt, cAt + m * n), o);
+    else for (let i = 0; i < m; i++) out.set(f.subarray(cAt + i * np, cAt + i * np + n), o + i * n);
   }
 }

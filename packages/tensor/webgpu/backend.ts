@@ -17,7 +17,7 @@ import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
-import { binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
+import { axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
 import { reduceGroupKernel, reduceThreadKernel } from "./kernels/reduce.wgsl.ts";
 import { MATMUL_TILE, matmulKernel } from "./kernels/matmul.wgsl.ts";
 import {
@@ -26,6 +26,7 @@ import {
   gatherKernel,
   padKernel,
   scatterAddKernel,
+  takeKernel,
 } from "./kernels/movement.wgsl.ts";
 import { foldKernel, unfoldKernel } from "./kernels/unfold.wgsl.ts";
 import { BufferPool, type GpuBuffer, type PoolStats } from "./pool.ts";
@@ -272,6 +273,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return this.#elementwise(binaryKernel(op, false), n, params, [a, b]);
   }
 
+  axpy(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): GpuBuffer {
+    return this.#elementwise(axpyKernel, size, [f32Bits(alpha)], [a, b]);
+  }
+
   where(
     c: GpuBuffer,
     cShape: Shape,
@@ -390,6 +395,17 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     inner: number,
   ): GpuBuffer {
     return this.#elementwise(gatherKernel, outer * k * inner, [n, k, inner], [x, idx]);
+  }
+
+  take(
+    x: GpuBuffer,
+    positions: GpuBuffer,
+    outer: number,
+    n: number,
+    k: number,
+    inner: number,
+  ): GpuBuffer {
+    return this.#elementwise(takeKernel, outer * k * inner, [n, k, inner], [x, positions]);
   }
 
   scatterAdd(

@@ -54,6 +54,14 @@ export function binaryKernel(op: BinaryOp, contiguous: boolean): Kernel {
   };
 }
 
+/** `out = a + alpha·b`, same shapes; params: n, alpha. */
+export const axpyKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["a", "b"]) +
+    elementwiseMain(`  out[i] = a[i] + pf(1u) * b[i];`),
+  workgroupSize: 256,
+  bindings: 3,
+};
+
 /** `out = c != 0 ? a : b`, all strided. */
 export const whereKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["c", "a", "b"]) + elementwiseMain(`${stridedOffsets(4)}

@@ -67,6 +67,17 @@ export const gatherKernel: Kernel = {
   bindings: 3,
 };
 
+/** `out[o,j,i] = x[o, positions[j], i]`; params: n, n_axis, k, inner. */
+export const takeKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["x", "positions"]) + elementwiseMain(`
+  let nAxis = p(1u); let k = p(2u); let inner = p(3u);
+  let o = i / (k * inner); let j = (i / inner) % k; let r = i % inner;
+  let t = min(u32(max(positions[j], 0.0)), nAxis - 1u);
+  out[i] = x[(o * nAxis + t) * inner + r];`),
+  workgroupSize: 256,
+  bindings: 3,
+};
+
 /** `out[o,t,i] = Σ_{j: idx[o,j,i]=t} g[o,j,i]` without atomics; params: n, n_axis, k, inner. */
 export const scatterAddKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["g", "idx"]) + elementwiseMain(`
