@@ -209,6 +209,7 @@ export function normalizeInPlace(
  * @param padding Crop padding.
  * @param generator The random source.
  * @param flip Whether to flip at random.
+ * @param fill The value of the padding (0 for photos, 1 for white paper).
  */
 export function augmentInPlace(
   images: Float32Array,
@@ -216,6 +217,7 @@ export function augmentInPlace(
   padding: number,
   generator: Generator,
   flip = true,
+  fill = 0,
 ): void {
   const size = shape[0] * shape[1] * shape[2];
   const tmp = new Float32Array(size);
@@ -224,7 +226,7 @@ export function augmentInPlace(
     if (padding > 0) {
       const dy = generator.int(2 * padding + 1) - padding,
         dx = generator.int(2 * padding + 1) - padding;
-      crop(img, shape, dy, dx, shape[1], shape[2], 0, tmp);
+      crop(img, shape, dy, dx, shape[1], shape[2], fill, tmp);
       img.set(tmp);
     }
     if (flip && generator.uniform() < 0.5) hflipInPlace(img, shape);

@@ -9,6 +9,7 @@ import {
   adaptiveAvgPool2d,
   avgPool2d,
   type Backend,
+  batchNorm,
   conv2d,
   defaultGenerator,
   dropout,
@@ -142,22 +143,15 @@ class BatchNorm extends Module {
         `BatchNorm${this.#rank === 2 ? "1d" : "2d"} expects rank ${this.#rank}, got ${x.shape}`,
       );
     }
-    const axes = this.#rank === 2 ? [0] : [0, 2, 3];
+    if (this.training) {
+      const { y, mean, variance } = batchNorm(x, this.weight, this.bias, this.eps);
+      using m = mean, v = variance;
+      this.#updateRunning(m, v, x.size / x.shape[1]);
+      return y;
+    }
     const view = this.#rank === 2 ? [1, -1] : [1, -1, 1, 1];
     using w = this.weight.reshape(view);
     using b = this.bias.reshape(view);
-    if (this.training) {
-      using mean = x.mean(axes, true);
-      using centred = x.sub(mean);
-      using sq = centred.mul(centred);
-      using variance = sq.mean(axes, true);
-      using shifted = variance.add(this.eps);
-      using std = shifted.sqrt();
-      using normed = centred.div(std);
-      this.#updateRunning(mean, variance, x.size / x.shape[1]);
-      using scaled = normed.mul(w);
-      return scaled.add(b);
-    }
     using rm = this.buffer("running_mean").reshape(view);
     using rv = this.buffer("running_var").reshape(view);
     using shifted = rv.add(this.eps);

@@ -38,3 +38,4 @@ export * from "./models/convnet.ts";
 export * from "./models/fcnet.ts";
 export * from "./models/squeezenet.ts";
 export * from "./architectures.ts";
+export * from "./trainer.ts";

@@ -102,6 +102,11 @@ export interface UnfoldSpec {
   outW: number;
   /** Value read outside the input (0 for convolution, -Infinity for max-pooling). */
   padValue: number;
+  /**
+   * Column layout: `false` (default) `[N, C·kh·kw, L]`; `true` `[C·kh·kw, N, L]`, so that a
+   * convolution over the whole batch is one matrix product.
+   */
+  batchInner?: boolean;
 }
 
 /**
@@ -176,6 +181,42 @@ export interface Backend<S = unknown> {
   unfold(x: S, spec: UnfoldSpec, dtype: DType): S;
   /** col2im, the adjoint of unfold: sums every column entry back into its pixel. */
   fold(cols: S, spec: UnfoldSpec, dtype: DType): S;
+  /**
+   * Max over each window of an NCHW input (`spec.padValue` is ignored: padding never wins):
+   * the maxima `[N, C, outH, outW]` and where each came from (the index `y·W + x` in its plane).
+   */
+  maxPool(x: S, spec: UnfoldSpec, dtype: DType): { out: S; argmax: S };
+  /** The gradient of {@link Backend.maxPool}: each window's gradient goes to its maximum. */
+  maxPoolBackward(g: S, argmax: S, spec: UnfoldSpec, dtype: DType): S;
+  /**
+   * Batch normalisation with batch statistics over `[N, C, inner]`: per channel the mean and
+   * `1/√(var + eps)` (biased variance), and `y = (x − mean)·invstd·weight + bias`.
+   */
+  batchNorm(
+    x: S,
+    weight: S,
+    bias: S,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    dtype: DType,
+  ): { y: S; mean: S; invstd: S };
+  /**
+   * The gradient of {@link Backend.batchNorm}: with x̂ = (x − mean)·invstd and M = N·inner,
+   * `dbias = Σg`, `dweight = Σg·x̂`, `dx = weight·invstd·(g − dbias/M − x̂·dweight/M)`.
+   */
+  batchNormBackward(
+    g: S,
+    x: S,
+    mean: S,
+    invstd: S,
+    weight: S,
+    n: number,
+    c: number,
+    inner: number,
+    dtype: DType,
+  ): { dx: S; dweight: S; dbias: S };
   /** Submit queued work, where the device queues it. */
   flush?(): void;
   /** Resolve once every submitted command has finished (timing, benchmarks). */

@@ -178,14 +178,27 @@ export function conv2d(
   const spec = unfoldSpec("conv2d", x.shape, { kernel: [kh, kw], ...options });
   const pointwise = kh === 1 && kw === 1 && spec.sh === 1 && spec.sw === 1 && spec.ph === 0 &&
     spec.pw === 0;
-  using cols = pointwise ? x.reshape([spec.n, c, spec.h * spec.w]) : unfoldWith(x, spec);
+  // the whole batch as one product: columns laid out [C·kh·kw, N·L], W·cols is [O, N·L]
+  const L = spec.outH * spec.outW;
+  using cols = pointwise
+    ? channelsFirst(x, spec.n, c, L)
+    : unfoldWith(x, { ...spec, batchInner: true });
+  using flat = cols.reshape([c * kh * kw, spec.n * L]);
   using w2 = weight.reshape([o, c * kh * kw]);
-  using y = w2.matmul(cols);
+  using y = w2.matmul(flat);
   using biased = bias ? addBias(y, bias) : null;
-  return (biased ?? y).reshape([spec.n, o, spec.outH, spec.outW]);
+  using onl = (biased ?? y).reshape([o, spec.n, L]);
+  using nol = onl.permute([1, 0, 2]);
+  return nol.reshape([spec.n, o, spec.outH, spec.outW]);
+}
+
+/** `[N, C, H, W]` as `[C, N·H·W]` (the columns of a 1×1 convolution). */
+function channelsFirst(x: Tensor, n: number, c: number, l: number): Tensor {
+  using v = x.reshape([n, c, l]);
+  return v.permute([1, 0, 2]);
 }
 
 function addBias(y: Tensor, bias: Tensor): Tensor {
-  using b = bias.reshape([1, bias.shape[0], 1]);
+  using b = bias.reshape([bias.shape[0], 1]);
   return y.add(b);
 }

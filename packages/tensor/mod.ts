@@ -68,6 +68,7 @@ export * from "./pool.ts";
 export * from "./activation.ts";
 export * from "./loss.ts";
 export * from "./dropout.ts";
+export * from "./batch_norm.ts";
 export * from "./gradcheck.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { WebGpuBackend } from "./webgpu/backend.ts";

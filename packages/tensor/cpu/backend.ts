@@ -14,7 +14,8 @@ import { axpy, binary, unary, where } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
 import { reduce } from "./reduce.ts";
-import { fold, unfold } from "./unfold.ts";
+import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
+import { batchNorm, batchNormBackward } from "./batch_norm.ts";
 
 /** The CPU implementation of {@link Backend}; buffers are typed arrays. */
 export class CpuBackend implements Backend<TypedArray> {
@@ -161,5 +162,39 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   fold(cols: TypedArray, spec: UnfoldSpec, dtype: DType): TypedArray {
     return this.#track(fold(cols, spec, dtype));
+  }
+  maxPool(x: TypedArray, spec: UnfoldSpec, dtype: DType): { out: TypedArray; argmax: TypedArray } {
+    const r = maxPool(x, spec, dtype);
+    return { out: this.#track(r.out), argmax: this.#track(r.argmax) };
+  }
+  maxPoolBackward(g: TypedArray, argmax: TypedArray, spec: UnfoldSpec, dtype: DType): TypedArray {
+    return this.#track(maxPoolBackward(g, argmax, spec, dtype));
+  }
+  batchNorm(
+    x: TypedArray,
+    weight: TypedArray,
+    bias: TypedArray,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+    dtype: DType,
+  ): { y: TypedArray; mean: TypedArray; invstd: TypedArray } {
+    const r = batchNorm(x, weight, bias, n, c, inner, eps, dtype);
+    return { y: this.#track(r.y), mean: this.#track(r.mean), invstd: this.#track(r.invstd) };
+  }
+  batchNormBackward(
+    g: TypedArray,
+    x: TypedArray,
+    mean: TypedArray,
+    invstd: TypedArray,
+    weight: TypedArray,
+    n: number,
+    c: number,
+    inner: number,
+    dtype: DType,
+  ): { dx: TypedArray; dweight: TypedArray; dbias: TypedArray } {
+    const r = batchNormBackward(g, x, mean, invstd, weight, n, c, inner, dtype);
+    return { dx: this.#track(r.dx), dweight: this.#track(r.dweight), dbias: this.#track(r.dbias) };
   }
 }

@@ -53,24 +53,6 @@ export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   return out;
 }
 
-type Fn2 = (a: number, b: number) => number;
-
-const BINARY: Record<BinaryOp, Fn2> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
-  maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
-  minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-};
-
 function binaryRow(
   op: BinaryOp,
   out: TypedArray,
@@ -83,7 +65,7 @@ function binaryRow(
   sb: number,
   n: number,
 ): void {
-  // The four arithmetic ops get their own loops: they dominate training time.
+  // one loop per op, the switch outside it: these run over every element of every step
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] + b[ib + i * sb];
@@ -97,10 +79,41 @@ function binaryRow(
     case "div":
       for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] / b[ib + i * sb];
       return;
-    default: {
-      const f = BINARY[op];
-      for (let i = 0; i < n; i++) out[o + i] = f(a[ia + i * sa], b[ib + i * sb]);
-    }
+    case "pow":
+      for (let i = 0; i < n; i++) out[o + i] = Math.pow(a[ia + i * sa], b[ib + i * sb]);
+      return;
+    case "maximum":
+      for (let i = 0; i < n; i++) {
+        const u = a[ia + i * sa], v = b[ib + i * sb];
+        out[o + i] = u !== u || v !== v ? NaN : u > v ? u : v;
+      }
+      return;
+    case "minimum":
+      for (let i = 0; i < n; i++) {
+        const u = a[ia + i * sa], v = b[ib + i * sb];
+        out[o + i] = u !== u || v !== v ? NaN : u < v ? u : v;
+      }
+      return;
+    case "eq":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] === b[ib + i * sb] ? 1 : 0;
+      return;
+    case "ne":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] !== b[ib + i * sb] ? 1 : 0;
+      return;
+    case "lt":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] < b[ib + i * sb] ? 1 : 0;
+      return;
+    case "le":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] <= b[ib + i * sb] ? 1 : 0;
+      return;
+    case "gt":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] > b[ib + i * sb] ? 1 : 0;
+      return;
+    case "ge":
+      for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] >= b[ib + i * sb] ? 1 : 0;
+      return;
+    default:
+      throw new TypeError(`Unknown binary op ${op as string}`);
   }
 }
 
@@ -114,8 +127,22 @@ export function binary(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, sizeOf(outShape));
-  if (out.length === 0) return out;
+  const size = sizeOf(outShape);
+  const out = acquire(dtype, size);
+  if (size === 0) return out;
+  // the common cases without index arithmetic: equal shapes, a scalar on either side
+  if (a.length === size && b.length === size) {
+    binaryRow(op, out, 0, a, 0, 1, b, 0, 1, size);
+    return out;
+  }
+  if (b.length === 1 && a.length === size) {
+    binaryRow(op, out, 0, a, 0, 1, b, 0, 0, size);
+    return out;
+  }
+  if (a.length === 1 && b.length === size) {
+    binaryRow(op, out, 0, a, 0, 0, b, 0, 1, size);
+    return out;
+  }
   const c = coalesce(outShape, [
     stridesOf(outShape),
     broadcastStrides(aShape, outShape),

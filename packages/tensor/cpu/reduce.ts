@@ -14,6 +14,16 @@ export function reduce(
   dtype: DType,
 ): TypedArray {
   const out = acquire(dtype, outer * inner);
+  if (op === "sum" && inner === 1) {
+    // whole rows: one running sum each (in float64, so long float32 sums keep their digits)
+    for (let o = 0; o < outer; o++) {
+      let acc = 0;
+      const base = o * n;
+      for (let j = 0; j < n; j++) acc += x[base + j];
+      out[o] = acc;
+    }
+    return out;
+  }
   if (op === "sum") {
     // accumulate in float64 so long float32 sums keep their digits
     const acc = new Float64Array(inner);

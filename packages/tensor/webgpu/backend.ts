@@ -28,8 +28,19 @@ import {
   scatterAddKernel,
   takeKernel,
 } from "./kernels/movement.wgsl.ts";
-import { foldKernel, unfoldKernel } from "./kernels/unfold.wgsl.ts";
+import {
+  foldKernel,
+  maxPoolBackwardKernel,
+  maxPoolKernel,
+  unfoldKernel,
+} from "./kernels/unfold.wgsl.ts";
 import { BufferPool, type GpuBuffer, type PoolStats } from "./pool.ts";
+import {
+  batchNormApplyKernel,
+  batchNormGradSumsKernel,
+  batchNormInputGradKernel,
+  batchNormStatsKernel,
+} from "./kernels/batch_norm.wgsl.ts";
 
 const SLOT = 256;
 const RING_SLOTS = 4096;
@@ -435,6 +446,8 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       s.outH,
       s.outW,
       f32Bits(s.padValue),
+      s.n,
+      s.batchInner ? 1 : 0,
     ];
   }
 
@@ -446,6 +459,71 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   fold(cols: GpuBuffer, spec: UnfoldSpec): GpuBuffer {
     const n = spec.n * spec.c * spec.h * spec.w;
     return this.#elementwise(foldKernel, n, this.#geometry(spec), [cols]);
+  }
+
+  maxPool(x: GpuBuffer, spec: UnfoldSpec): { out: GpuBuffer; argmax: GpuBuffer } {
+    const n = spec.n * spec.c * spec.outH * spec.outW;
+    const out = this.#alloc(n), argmax = this.#alloc(n);
+    if (n > 0) {
+      const [gx, gy] = grid(Math.ceil(n / maxPoolKernel.workgroupSize));
+      this.#dispatch(maxPoolKernel, [n, ...this.#geometry(spec)], [x, out, argmax], [gx, gy, 1]);
+    }
+    return { out, argmax };
+  }
+
+  batchNorm(
+    x: GpuBuffer,
+    weight: GpuBuffer,
+    bias: GpuBuffer,
+    n: number,
+    c: number,
+    inner: number,
+    eps: number,
+  ): { y: GpuBuffer; mean: GpuBuffer; invstd: GpuBuffer } {
+    if (c > MAX_WG) throw new RangeError(`WebGPU batch norm handles at most ${MAX_WG} channels`);
+    const mean = this.#alloc(c), invstd = this.#alloc(c);
+    this.#dispatch(batchNormStatsKernel, [n, c, inner, f32Bits(eps)], [x, mean, invstd], [c, 1, 1]);
+    const y = this.#elementwise(batchNormApplyKernel, n * c * inner, [c, inner], [
+      x,
+      mean,
+      invstd,
+      weight,
+      bias,
+    ]);
+    return { y, mean, invstd };
+  }
+
+  batchNormBackward(
+    g: GpuBuffer,
+    x: GpuBuffer,
+    mean: GpuBuffer,
+    invstd: GpuBuffer,
+    weight: GpuBuffer,
+    n: number,
+    c: number,
+    inner: number,
+  ): { dx: GpuBuffer; dweight: GpuBuffer; dbias: GpuBuffer } {
+    const dweight = this.#alloc(c), dbias = this.#alloc(c);
+    this.#dispatch(batchNormGradSumsKernel, [n, c, inner], [g, x, mean, invstd, dweight, dbias], [
+      c,
+      1,
+      1,
+    ]);
+    const dx = this.#elementwise(batchNormInputGradKernel, n * c * inner, [c, inner, n * inner], [
+      g,
+      x,
+      mean,
+      invstd,
+      weight,
+      dweight,
+      dbias,
+    ]);
+    return { dx, dweight, dbias };
+  }
+
+  maxPoolBackward(g: GpuBuffer, argmax: GpuBuffer, spec: UnfoldSpec): GpuBuffer {
+    const n = spec.n * spec.c * spec.h * spec.w;
+    return this.#elementwise(maxPoolBackwardKernel, n, this.#geometry(spec), [g, argmax]);
   }
 }
 
