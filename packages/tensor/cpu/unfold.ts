@@ -4,24 +4,42 @@ import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { UnfoldSpec } from "../backend.ts";
 
-/** `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]`. */
+/** The output columns `ox` whose input column `ox·sw − pw + kx·dw` lies inside `[0, w)`. */
+function validRange(s: UnfoldSpec, kx: number): [number, number] {
+  const off = kx * s.dw - s.pw;
+  const lo = Math.max(0, Math.ceil(-off / s.sw));
+  const hi = Math.min(s.outW, Math.floor((s.w - 1 - off) / s.sw) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]` (or `[C·kh·kw, N, L]` with `batchInner`). */
 export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
   const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
   const out = acquire(dtype, s.n * rows * L);
+  const pad = s.padValue;
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
       const plane = (b * s.c + ch) * s.h * s.w;
       for (let ky = 0; ky < s.kh; ky++) {
         for (let kx = 0; kx < s.kw; kx++) {
           const r = (ch * s.kh + ky) * s.kw + kx;
-          let o = s.batchInner ? (r * s.n + b) * L : (b * rows + r) * L;
+          const base = s.batchInner ? (r * s.n + b) * L : (b * rows + r) * L;
+          const [lo, hi] = validRange(s, kx);
+          const off = kx * s.dw - s.pw;
           for (let oy = 0; oy < s.outH; oy++) {
             const y = oy * s.sh - s.ph + ky * s.dh;
-            const inY = y >= 0 && y < s.h;
-            for (let ox = 0; ox < s.outW; ox++, o++) {
-              const xx = ox * s.sw - s.pw + kx * s.dw;
-              out[o] = inY && xx >= 0 && xx < s.w ? x[plane + y * s.w + xx] : s.padValue;
+            const o = base + oy * s.outW;
+            if (y < 0 || y >= s.h) {
+              if (pad !== 0) out.fill(pad, o, o + s.outW);
+              continue;
             }
+            const row = plane + y * s.w + off;
+            if (pad !== 0) {
+              out.fill(pad, o, o + lo);
+              out.fill(pad, o + hi, o + s.outW);
+            }
+            if (s.sw === 1) out.set(x.subarray(row + lo, row + hi), o + lo);
+            else for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox * s.sw];
           }
         }
       }
@@ -32,7 +50,7 @@ export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
 
 /** The adjoint of {@link unfold}: add every column entry back into its pixel. */
 export function fold(cols: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
-  const L = s.outH * s.outW;
+  const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
   const out = acquire(dtype, s.n * s.c * s.h * s.w);
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
@@ -40,14 +58,15 @@ export function fold(cols: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray 
       for (let ky = 0; ky < s.kh; ky++) {
         for (let kx = 0; kx < s.kw; kx++) {
           const r = (ch * s.kh + ky) * s.kw + kx;
-          let o = s.batchInner ? (r * s.n + b) * L : (b * s.c * s.kh * s.kw + r) * L;
+          const base = s.batchInner ? (r * s.n + b) * L : (b * rows + r) * L;
+          const [lo, hi] = validRange(s, kx);
+          const off = kx * s.dw - s.pw;
           for (let oy = 0; oy < s.outH; oy++) {
             const y = oy * s.sh - s.ph + ky * s.dh;
-            const inY = y >= 0 && y < s.h;
-            for (let ox = 0; ox < s.outW; ox++, o++) {
-              const xx = ox * s.sw - s.pw + kx * s.dw;
-              if (inY && xx >= 0 && xx < s.w) out[plane + y * s.w + xx] += cols[o];
-            }
+            if (y < 0 || y >= s.h) continue;
+            const o = base + oy * s.outW, row = plane + y * s.w + off;
+            if (s.sw === 1) { for (let ox = lo; ox < hi; ox++) out[row + ox] += cols[o + ox]; }
+            else for (let ox = lo; ox < hi; ox++) out[row + ox * s.sw] += cols[o + ox];
           }
         }
       }
