@@ -161,6 +161,7 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
       { heading: "at initialisation", image: grid(initialWeights) },
       { heading: `after ${o.epochs} epochs`, image: grid(await weightImages(mlp)) },
     ]),
+    { scale: 1 },
   );
 
   const testEval = await mlp.evaluate(test.x, test.labels);

@@ -147,6 +147,7 @@ export async function runQ5(o: Q5Options): Promise<Record<string, unknown>> {
         columnCaptions: ["original", "reconstruction", "original", "reconstruction"],
       }],
     ),
+    { scale: 1 },
   );
   await ae.save(`${o.out}/model.safetensors`, {
     dataset: train.source,
