@@ -81,7 +81,7 @@ export async function runExperiment(e: Experiment): Promise<Record<string, unkno
     generator: e.generator,
     augment: e.augment,
     normalize: e.normalize,
-    onBatch: (epoch, b, batches) => {
+    onBatch: (epoch, _b, batches) => {
       bar ??= new ProgressBar(batches, { label: `${e.name} epoch ${epoch}/${e.epochs}` });
       bar.tick();
     },
@@ -114,9 +114,11 @@ export async function runExperiment(e: Experiment): Promise<Record<string, unkno
     config: e.arch.config,
     classes: e.test.classes,
     inputShape: [c, h, w],
+    ...(e.normalize
+      ? { normalize: { mean: [...e.normalize.mean], std: [...e.normalize.std] } }
+      : {}),
     extra: {
       test_accuracy: test.acc.toFixed(4),
-      ...(e.normalize ? { normalize: JSON.stringify(e.normalize) } : {}),
     },
   });
   const seconds = history.map((r) => r.seconds);

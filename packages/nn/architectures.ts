@@ -7,7 +7,7 @@
  */
 
 import { loadSafetensors } from "@recognize/io";
-import { type Backend, noGrad, type Tensor } from "@recognize/tensor";
+import { type Backend, noGrad, type Tensor, tensor } from "@recognize/tensor";
 import { type ImageClassifier, registerClassifierFormat } from "./classifier.ts";
 import type { Module } from "./module.ts";
 import { ConvNet, type ConvNetConfig } from "./models/convnet.ts";
@@ -42,6 +42,11 @@ export interface ModelInfo {
   classes: string[];
   /** Input shape without the batch axis, e.g. `[1, 32, 32]`. */
   inputShape: number[];
+  /**
+   * The per-channel normalisation the network was trained with (`(x − mean) / std` on
+   * images in [0, 1]); a classifier built from the file applies it to its input.
+   */
+  normalize?: { mean: number[]; std: number[] };
   /** Anything else to record (metrics, settings). */
   extra?: Record<string, string>;
 }
@@ -61,6 +66,7 @@ export async function saveModel(path: string, module: Module, info: ModelInfo): 
     config: JSON.stringify(info.config),
     classes: JSON.stringify(info.classes),
     input: JSON.stringify(info.inputShape),
+    ...(info.normalize ? { normalize: JSON.stringify(info.normalize) } : {}),
     ...info.extra,
   });
 }
@@ -95,6 +101,7 @@ export async function loadModel(
       config,
       classes: JSON.parse(metadata.classes),
       inputShape: JSON.parse(metadata.input),
+      ...(metadata.normalize ? { normalize: JSON.parse(metadata.normalize) } : {}),
     },
     metadata,
   };
@@ -106,12 +113,14 @@ export async function loadModel(
  * @param module The network (put in eval mode).
  * @param classes Class names.
  * @param kind A description.
+ * @param normalize The input normalisation the network was trained with, applied to images in [0, 1].
  * @returns The classifier.
  */
 export function moduleClassifier(
   module: Module,
   classes: readonly string[],
   kind: string,
+  normalize?: { mean: readonly number[]; std: readonly number[] },
 ): ImageClassifier {
   module.eval();
   return {
@@ -119,7 +128,25 @@ export function moduleClassifier(
     kind,
     predict(images: Tensor): Tensor {
       return noGrad(() => {
-        using logits = module.forward(images);
+        if (!normalize) {
+          using logits = module.forward(images);
+          return logits.softmax(-1);
+        }
+        const c = images.shape[1];
+        if (normalize.mean.length !== c || normalize.std.length !== c) {
+          throw new RangeError(
+            `${kind}: normalisation for ${normalize.mean.length} channels, images have ${c}`,
+          );
+        }
+        const view = [1, c, ...images.shape.slice(2).map(() => 1)];
+        using mean = tensor([...normalize.mean], { shape: view, device: images.device });
+        using invStd = tensor(normalize.std.map((s) => 1 / s), {
+          shape: view,
+          device: images.device,
+        });
+        using centred = images.sub(mean);
+        using x = centred.mul(invStd);
+        using logits = module.forward(x);
         return logits.softmax(-1);
       });
     },
@@ -128,5 +155,10 @@ export function moduleClassifier(
 
 registerClassifierFormat("recognize-module", async (path, device) => {
   const { module, info } = await loadModel(path, device);
-  return moduleClassifier(module, info.classes, `${info.arch} ${JSON.stringify(info.config)}`);
+  return moduleClassifier(
+    module,
+    info.classes,
+    `${info.arch} ${JSON.stringify(info.config)}`,
+    info.normalize,
+  );
 });

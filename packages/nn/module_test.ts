@@ -134,6 +134,23 @@ Deno.test("a saved ConvNet rebuilds with the same outputs; mismatched state dict
   await assert.rejects(other.load(`${dir}/m.safetensors`), /has shape/);
   const clf = await loadClassifier(`${dir}/m.safetensors`);
   await assertClose(clf.predict(x).sum(1), [1, 1]);
+  await assertClose(clf.predict(x), module.forward(x).softmax(-1), { atol: 1e-6 });
+
+  // trained on normalised inputs: the classifier takes images in [0, 1] and normalises them itself
+  await saveModel(`${dir}/n.safetensors`, net, {
+    arch: "convnet",
+    config: { ...config },
+    classes: ["a", "b", "c"],
+    inputShape: [1, 8, 8],
+    normalize: { mean: [0.5], std: [0.25] },
+  });
+  const normed = await loadClassifier(`${dir}/n.safetensors`);
+  const raw = x.mul(0.25).add(0.5); // an image whose normalised form is x
+  await assertClose(normed.predict(raw), module.forward(x).softmax(-1), { atol: 1e-5 });
+  assert.deepEqual((await loadModel(`${dir}/n.safetensors`)).info.normalize, {
+    mean: [0.5],
+    std: [0.25],
+  });
   await Deno.remove(dir, { recursive: true });
 });
 
