@@ -19,7 +19,8 @@ import {
   tensor,
 } from "@recognize/tensor";
 
-const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+/** ImageNet's channel statistics (the SqueezeNet weights expect them). */
+export const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /**
  * The frozen backbone's pooled features of every image.

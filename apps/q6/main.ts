@@ -7,9 +7,8 @@
  */
 
 import { DEVICE_FLAG, deviceFromFlag, runCommand, UsageError, userPath } from "@recognize/cli";
-import { dataRoot, loadNistFile } from "@recognize/datasets";
-import { loadClassifier } from "@recognize/nn";
-import { noGrad, tensor } from "@recognize/tensor";
+import { dataRoot } from "@recognize/datasets";
+import { evaluateClassifierFile } from "./eval.ts";
 import { runCifar, runCnn, runFc, runFlowers, type RunOptions, runSun } from "./runs.ts";
 
 const COMMANDS: Record<string, [string, (o: RunOptions) => Promise<Record<string, unknown>>]> = {
@@ -57,30 +56,12 @@ await runCommand({
     if (!flags.model || !flags.file) {
       throw new UsageError("eval needs --model FILE and --file FILE.mat");
     }
-    const model = userPath(flags.model as string), file = userPath(flags.file as string);
-    const clf = await loadClassifier(model, device);
-    const d = await loadNistFile(file, flags.split as string | undefined);
-    let hits = 0;
-    for (let s = 0; s < d.labels.length; s += 512) {
-      const n = Math.min(512, d.labels.length - s);
-      using x = tensor(d.images.subarray(s * 1024, (s + n) * 1024), {
-        shape: [n, 1, 32, 32],
-        device,
-      });
-      using p = noGrad(() => clf.predict(x));
-      using am = p.argmax(1);
-      const pred = await am.data();
-      for (let i = 0; i < n; i++) if (pred[i] === d.labels[s + i]) hits++;
-    }
-    console.log(
-      JSON.stringify({
-        model,
-        classifier: clf.kind,
-        file,
-        samples: d.labels.length,
-        accuracy: hits / d.labels.length,
-      }),
+    const record = await evaluateClassifierFile(
+      userPath(flags.model as string),
+      userPath(flags.file as string),
+      { split: flags.split as string | undefined, device },
     );
+    console.log(JSON.stringify(record));
     return;
   }
   const entry = COMMANDS[command ?? ""];

@@ -21,7 +21,7 @@ import { ConvNet, type ConvNetConfig, FcNet, Mlp, type Module, SqueezeNet } from
 import { Adam, AdamW, SGD, StepLR } from "@recognize/optim";
 import { type Backend, Generator, tensor } from "@recognize/tensor";
 import { runExperiment } from "./experiment.ts";
-import { linearProbe, squeezenetFeatures } from "./features.ts";
+import { IMAGENET, linearProbe, squeezenetFeatures } from "./features.ts";
 
 /** Settings every subcommand takes. */
 export interface RunOptions {
@@ -37,9 +37,6 @@ export interface RunOptions {
 }
 
 const slice = (d: ImageDataset, o: RunOptions) => (o.perClass ? takePerClass(d, o.perClass) : d);
-
-/** ImageNet's channel statistics (the SqueezeNet weights expect them). */
-export const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 async function nist(o: RunOptions) {
   const [train, valid, test] = await Promise.all(
@@ -153,11 +150,16 @@ export async function runCifar(o: RunOptions): Promise<Record<string, unknown>> 
   const progress = (label: string) => (done: number, total: number) => {
     if (done === total) o.log(`decoded ${total} CIFAR-10 ${label} images`);
   };
-  const train = slice(
-    await loadCifar10("train", { root: o.root, onProgress: progress("train") }),
-    o,
-  );
-  const test = slice(await loadCifar10("test", { root: o.root, onProgress: progress("test") }), o);
+  const train = await loadCifar10("train", {
+    root: o.root,
+    onProgress: progress("train"),
+    perClass: o.perClass,
+  });
+  const test = await loadCifar10("test", {
+    root: o.root,
+    onProgress: progress("test"),
+    perClass: o.perClass,
+  });
   const epochs = o.epochs ?? 15;
   const config: ConvNetConfig = {
     inChannels: 3,
@@ -204,8 +206,8 @@ export const HW1_BOW = {
 /** Q6.1.4: a CNN for the HW1 SUN scenes from scratch, and SqueezeNet features with a linear head. */
 export async function runSun(o: RunOptions): Promise<Record<string, unknown>> {
   const size: [number, number] = [64, 64];
-  const train = slice(await loadSun("train", { root: o.root, size }), o);
-  const test = slice(await loadSun("test", { root: o.root, size }), o);
+  const train = await loadSun("train", { root: o.root, size, perClass: o.perClass });
+  const test = await loadSun("test", { root: o.root, size, perClass: o.perClass });
   const epochs = o.epochs ?? 30;
   const config: ConvNetConfig = {
     inChannels: 3,
@@ -241,8 +243,8 @@ export async function runSun(o: RunOptions): Promise<Record<string, unknown>> {
   const probe = await squeezenetProbe(
     o,
     "sun",
-    () => loadSun("train", { root: o.root, size: [224, 224] }),
-    () => loadSun("test", { root: o.root, size: [224, 224] }),
+    () => loadSun("train", { root: o.root, size: [224, 224], perClass: o.perClass }),
+    () => loadSun("test", { root: o.root, size: [224, 224], perClass: o.perClass }),
   );
   const all = { ...metrics, squeezenetLinearHead: probe };
   await writeFileAtomic(
@@ -274,7 +276,7 @@ async function squeezenetProbe(
   loadTest: () => Promise<ImageDataset>,
 ) {
   const net = await backbone(o);
-  const train = slice(await loadTrain(), o), test = slice(await loadTest(), o);
+  const train = await loadTrain(), test = await loadTest();
   const fTrain = await squeezenetFeatures(net, train, {
     device: o.device,
     log: o.log,
@@ -296,14 +298,14 @@ export async function runFlowers(o: RunOptions): Promise<Record<string, unknown>
   // 1. fine-tuning: the frozen backbone's features are computed once, then only the head trains
   const [trainF, valF, testF] = await Promise.all(
     (["train", "val", "test"] as const).map((s) =>
-      loadFlowers17(s, { root: o.root, size: [224, 224] })
+      loadFlowers17(s, { root: o.root, size: [224, 224], perClass: o.perClass })
     ),
   );
   const net = await backbone(o);
   const feats = [];
   for (const [label, d] of [["train", trainF], ["val", valF], ["test", testF]] as const) {
     feats.push(
-      await squeezenetFeatures(net, slice(d, o), {
+      await squeezenetFeatures(net, d, {
         device: o.device,
         log: o.log,
         label: `flowers ${label}`,
@@ -312,14 +314,14 @@ export async function runFlowers(o: RunOptions): Promise<Record<string, unknown>
   }
   const head = await linearProbe(
     feats[0],
-    slice(trainF, o).labels,
+    trainF.labels,
     feats[2],
-    slice(testF, o).labels,
+    testF.labels,
     17,
     {
       device: o.device,
       seed: o.seed,
-      valid: { features: feats[1], labels: slice(valF, o).labels },
+      valid: { features: feats[1], labels: valF.labels },
       epochs: o.epochs ? o.epochs * 4 : 200,
     },
   );
@@ -328,7 +330,9 @@ export async function runFlowers(o: RunOptions): Promise<Record<string, unknown>
   // 2. a small CNN of our own, from scratch (96×96 keeps a CPU epoch near ten seconds)
   const size: [number, number] = [96, 96];
   const [train, valid, test] = await Promise.all(
-    (["train", "val", "test"] as const).map((s) => loadFlowers17(s, { root: o.root, size })),
+    (["train", "val", "test"] as const).map((s) =>
+      loadFlowers17(s, { root: o.root, size, perClass: o.perClass })
+    ),
   );
   const config: ConvNetConfig = {
     inChannels: 3,
@@ -350,15 +354,15 @@ export async function runFlowers(o: RunOptions): Promise<Record<string, unknown>
     title: "Q6.2.1: a CNN from scratch on Flowers-17 (96×96)",
     module,
     arch: { arch: "convnet", config: { ...config } },
-    train: slice(train, o),
-    valid: slice(valid, o),
-    test: slice(test, o),
+    train,
+    valid,
+    test,
     epochs,
     batchSize: 32,
     optimizer,
     scheduler: new StepLR(optimizer, Math.max(1, Math.round(epochs * 0.7)), 0.1),
     augment: (x, n, g) =>
-      augmentInPlace(x.subarray(0, n * 3 * 112 * 112), [3, 112, 112], 12, g, true),
+      augmentInPlace(x.subarray(0, n * 3 * size[0] * size[1]), [3, ...size], 10, g, true),
     normalize: IMAGENET,
     device: o.device,
     generator: new Generator(o.seed + 1),

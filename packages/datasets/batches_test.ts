@@ -76,4 +76,6 @@ Deno.test("augmentation shifts and flips but keeps every value from the image or
   augmentInPlace(batch, [1, 4, 4], 1, g);
   assert.ok(batch.every((v) => v === 0 || (v >= 1 && v <= 16)));
   assert.ok(batch.some((v, i) => v !== (i % 16) + 1));
+  // a batch that is not whole images of the stated shape is a caller's bug, not a silent no-op
+  assert.throws(() => augmentInPlace(batch, [1, 5, 5], 1, g), /not whole images/);
 });

@@ -7,7 +7,7 @@
  */
 
 import { FormatError, withContext } from "@recognize/io";
-import type { ImageDataset } from "./dataset.ts";
+import { type ImageDataset, takePerClass } from "./dataset.ts";
 import { dataRoot, locate } from "./data_root.ts";
 import { loadImageFolder } from "./image_folder.ts";
 
@@ -64,7 +64,12 @@ export function readCifarBatches(batches: readonly Uint8Array[], source: string)
  */
 export async function loadCifar10(
   split: "train" | "test",
-  options: { root?: string; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    root?: string;
+    onProgress?: (done: number, total: number) => void;
+    /** Keep only the first this-many images of each class (decoding only those). */
+    perClass?: number;
+  } = {},
 ): Promise<ImageDataset> {
   const root = options.root ?? dataRoot();
   try {
@@ -78,7 +83,8 @@ export async function loadCifar10(
       batches.push(bytes);
       withContext(`${dir}/${name}`, () => readCifarBatches([bytes], name));
     }
-    return readCifarBatches(batches, dir);
+    const all = readCifarBatches(batches, dir);
+    return options.perClass === undefined ? all : takePerClass(all, options.perClass);
   } catch (e) {
     if (e instanceof FormatError) throw e;
   }
@@ -87,5 +93,6 @@ export async function loadCifar10(
     size: [32, 32],
     classes: CIFAR10_CLASSES,
     onProgress: options.onProgress,
+    perClass: options.perClass,
   });
 }

@@ -44,6 +44,8 @@ export async function loadFlowers17(
     size: readonly [number, number];
     root?: string;
     onProgress?: (done: number, total: number) => void;
+    /** Decode only the first this-many images of each class. */
+    perClass?: number;
   },
 ): Promise<ImageDataset> {
   const dir = await locate("flowers17", options.root ?? dataRoot());
@@ -51,6 +53,7 @@ export async function loadFlowers17(
     size: options.size,
     classes: Array.from({ length: 17 }, (_, i) => String(i)),
     onProgress: options.onProgress,
+    perClass: options.perClass,
   });
   return { ...d, classes: [...FLOWERS17_CLASSES] };
 }

@@ -23,6 +23,8 @@ export interface ImageFolderOptions {
   classes?: readonly string[];
   /** Called after each image. */
   onProgress?: (done: number, total: number) => void;
+  /** Decode only the first this-many files of each class (quick runs). */
+  perClass?: number;
 }
 
 /** Sort names numerically when they are all numbers, else lexicographically. */
@@ -79,7 +81,7 @@ export async function listImageFolder(
  * @param files The files.
  * @param labels Their labels.
  * @param classes Class names.
- * @param options Size and progress callback.
+ * @param options Size, progress callback, and how many files a class to keep.
  * @param source Description for messages.
  * @returns The dataset.
  * @throws {FormatError} Naming the first file that is not a readable image.
@@ -91,6 +93,12 @@ export async function decodeFiles(
   options: ImageFolderOptions,
   source: string,
 ): Promise<ImageDataset> {
+  if (options.perClass !== undefined) {
+    const counts = new Array<number>(classes.length).fill(0);
+    const keep = [...labels.keys()].filter((i) => counts[labels[i]]++ < options.perClass!);
+    files = keep.map((i) => files[i]);
+    labels = Int32Array.from(keep, (i) => labels[i]);
+  }
   const [h, w] = options.size;
   const images = new Float32Array(files.length * 3 * h * w);
   for (let i = 0; i < files.length; i++) {

@@ -52,6 +52,9 @@ Deno.test("an image folder loads in stated order; bad trees fail clearly", async
   assert.deepEqual([...d.labels], [0, 1, 1]);
   assert.deepEqual(d.shape, [3, 3, 2, 2]);
   assert.equal(d.images[0], 1); // the white image of class "2" comes first
+  const one = await loadImageFolder(root, { size: [2, 2], perClass: 1 });
+  assert.deepEqual([...one.labels], [0, 1]);
+  assert.deepEqual(one.shape, [2, 3, 2, 2]);
   const listed = await listImageFolder(root);
   assert.deepEqual(listed.files.map((f) => f.slice(root.length + 1)), [
     "2/x.png",
@@ -126,4 +129,9 @@ dataTest("SUN test split and Flowers-17 val load with their documented counts", 
   assert.equal(flowers.labels.length, 340);
   assert.equal(flowers.classes[16], "pansy");
   assert.equal(flowers.labels[339], 16);
+  const few = await loadSun("test", { root, size: [8, 8], perClass: 3 });
+  assert.deepEqual(
+    [...few.labels].sort((a, b) => a - b),
+    SUN_CLASSES.flatMap((_, c) => [c, c, c]).sort((a, b) => a - b),
+  );
 });

@@ -65,6 +65,8 @@ export async function loadSun(
     size: readonly [number, number];
     root?: string;
     onProgress?: (done: number, total: number) => void;
+    /** Decode only the first this-many images of each class. */
+    perClass?: number;
   },
 ): Promise<ImageDataset> {
   const dir = await locate("sun", options.root ?? dataRoot());

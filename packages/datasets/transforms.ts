@@ -220,8 +220,13 @@ export function augmentInPlace(
   fill = 0,
 ): void {
   const size = shape[0] * shape[1] * shape[2];
+  if (images.length % size !== 0) {
+    throw new RangeError(
+      `augmentInPlace: ${images.length} values are not whole images of shape [${shape.join(", ")}]`,
+    );
+  }
   const tmp = new Float32Array(size);
-  for (let o = 0; o + size <= images.length; o += size) {
+  for (let o = 0; o < images.length; o += size) {
     const img = images.subarray(o, o + size);
     if (padding > 0) {
       const dy = generator.int(2 * padding + 1) - padding,
