@@ -5,10 +5,11 @@
  * @module
  */
 
-import { DEVICE_FLAG, deviceFromFlag, runCommand } from "@recognize/cli";
+import { DEVICE_FLAG, deviceFromFlag, runCommand, userPath } from "@recognize/cli";
 import { benchSgemm } from "./sgemm.ts";
 import { benchMlpEpoch } from "./mlp_epoch.ts";
 import { benchCnnStep } from "./cnn_step.ts";
+import { benchOcrPhoto } from "./ocr_photo.ts";
 
 const BENCHES: Record<
   string,
@@ -33,6 +34,16 @@ const BENCHES: Record<
     description: "one training step of conv32-pool-conv64-pool-linear36 at batch 64",
     run: (device) => benchCnnStep(device),
   },
+  ocr_photo: {
+    description:
+      "the OCR app end to end on 04_deep.jpg (12 MP), by stage, against the 1.5 s target",
+    run: (device, flags) =>
+      benchOcrPhoto(device, {
+        root: flags.data ? userPath(flags.data as string) : undefined,
+        photo: flags.photo as string | undefined,
+        model: flags.model ? userPath(flags.model as string) : undefined,
+      }),
+  },
 };
 
 await runCommand({
@@ -51,6 +62,17 @@ await runCommand({
       description: "mlp_epoch: also time the same epoch with NumPy in this Python",
       placeholder: "PYTHON",
     },
+    data: {
+      type: "string",
+      description: "ocr_photo: data folder with the homework photos (default: $RECOGNIZE_DATA)",
+      placeholder: "DIR",
+    },
+    photo: {
+      type: "string",
+      description: "ocr_photo: which photo (default 04_deep.jpg)",
+      placeholder: "NAME",
+    },
+    model: { type: "string", description: "ocr_photo: classifier file", placeholder: "FILE" },
   },
   epilog: `Benchmarks:${
     Object.entries(BENCHES).map(([k, b]) => `\n  ${k.padEnd(12)} ${b.description}`).join("")

@@ -21,6 +21,8 @@ export interface EvalOptions {
   modelPath: string;
   out: string;
   context: boolean;
+  /** Weigh letters by their English frequency inside words (default true). */
+  letterPrior?: boolean;
   device: Backend;
 }
 
@@ -42,6 +44,7 @@ export async function evaluatePhotos(
     const t0 = performance.now();
     const r = await recognize(await loadImage(`${dir}/${name}.jpg`), classifier, {
       context: o.context,
+      ...(o.letterPrior === false ? { letterPrior: null } : {}),
     });
     const elapsed = (performance.now() - t0) / 1000;
     const trueChars = text.replace(/\s+/g, "").length;
@@ -77,6 +80,7 @@ export async function evaluatePhotos(
     model: o.modelPath,
     classifier: classifier.kind,
     context: o.context,
+    letterPrior: o.context && o.letterPrior !== false,
     cer: errors / chars,
     cerWithSpaces: errorsSpaced / charsSpaced,
     characters: chars,

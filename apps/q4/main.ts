@@ -42,6 +42,10 @@ await runCommand({
       type: "boolean",
       description: "Read each character alone, without word context",
     },
+    "no-letter-prior": {
+      type: "boolean",
+      description: "Inside words, weigh all letters alike (not by their frequency in English)",
+    },
     data: {
       type: "string",
       description: "eval: data folder with ocr-images/ (default: $RECOGNIZE_DATA, else ./data)",
@@ -55,9 +59,10 @@ await runCommand({
   const modelPath = flags.model ? userPath(flags.model as string) : DEFAULT_MODEL;
   const out = userPath(flags.out as string);
   const context = !flags["no-context"];
+  const letterPrior = !flags["no-letter-prior"];
   if (positionals[0] === "eval") {
     const root = dataRoot(flags.data ? userPath(flags.data as string) : undefined);
-    const metrics = await evaluatePhotos({ root, modelPath, out, context, device });
+    const metrics = await evaluatePhotos({ root, modelPath, out, context, letterPrior, device });
     console.log(JSON.stringify(metrics.overall));
     return;
   }
@@ -68,7 +73,10 @@ await runCommand({
     const path = userPath(arg);
     const t0 = performance.now();
     const image = await loadImage(path);
-    const r = await recognize(image, classifier, { context });
+    const r = await recognize(image, classifier, {
+      context,
+      ...(letterPrior ? {} : { letterPrior: null }),
+    });
     const name = basename(path).replace(/\.[^.]+$/, "");
     const overlay = await saveFigure(
       `${out}/${name}_overlay`,

@@ -67,7 +67,7 @@ Deno.test("a crop becomes a centred 32×32 character, ink dark, at the training 
   // a 10×40 vertical bar
   const w = 100, h = 100, mask = new Uint8Array(w * h);
   for (let y = 30; y < 70; y++) for (let x = 45; x < 55; x++) mask[y * w + x] = 1;
-  const crop = normalizeCrop(mask, w, h, [30, 45, 69, 54], { thicken: false });
+  const crop = normalizeCrop(mask, w, h, [30, 45, 69, 54], { thicken: false, blur: 0 });
   let y0 = 32, y1 = -1;
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
@@ -78,4 +78,17 @@ Deno.test("a crop becomes a centred 32×32 character, ink dark, at the training 
   assert.ok(Math.abs((y0 + y1) / 2 - 15.5) <= 1);
   assert.equal(crop[0], 1); // paper in the corner
   assert.ok(crop[16 * 32 + 16] < 0.1); // ink in the middle
+});
+
+Deno.test("crops are softened like the training images; the blur keeps the ink", () => {
+  const w = 100, h = 100, mask = new Uint8Array(w * h);
+  for (let y = 30; y < 70; y++) for (let x = 45; x < 55; x++) mask[y * w + x] = 1;
+  const box: [number, number, number, number] = [30, 45, 69, 54];
+  const sharp = normalizeCrop(mask, w, h, box, { thicken: false, blur: 0 });
+  const soft = normalizeCrop(mask, w, h, box, { thicken: false });
+  const grey = (c: Float32Array) => c.filter((v) => v > 0.1 && v < 0.9).length;
+  const ink = (c: Float32Array) => c.reduce((s, v) => s + (1 - v), 0);
+  assert.ok(grey(soft) > 1.5 * grey(sharp), `grey pixels ${grey(sharp)} → ${grey(soft)}`);
+  assert.ok(Math.abs(ink(soft) - ink(sharp)) < 1e-3 * ink(sharp), "a blur moves ink, not adds it");
+  assert.ok(soft[16 * 32 + 16] < 0.1); // the bar's middle is still solid ink
 });

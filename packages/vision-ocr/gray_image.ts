@@ -53,3 +53,45 @@ export function downscale(img: GrayImage, width: number, height: number): GrayIm
   }
   return { width, height, data: out };
 }
+
+/**
+ * Gaussian blur, separable, with zeros outside the image (for coverage maps,
+ * where outside means no ink).
+ *
+ * @param img The image.
+ * @param sigma Standard deviation in pixels (0 returns the image unchanged).
+ * @returns The blurred image.
+ */
+export function gaussianBlur(img: GrayImage, sigma: number): GrayImage {
+  if (!(sigma > 0)) return img;
+  const r = Math.ceil(3 * sigma);
+  const k = Float32Array.from(
+    { length: 2 * r + 1 },
+    (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma ** 2)),
+  );
+  const total = k.reduce((s, v) => s + v, 0);
+  for (let i = 0; i < k.length; i++) k[i] /= total;
+  const { width, height, data } = img;
+  const tmp = new Float32Array(width * height), out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let d = -r; d <= r; d++) {
+        const xx = x + d;
+        if (xx >= 0 && xx < width) acc += k[d + r] * data[y * width + xx];
+      }
+      tmp[y * width + x] = acc;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let d = -r; d <= r; d++) {
+        const yy = y + d;
+        if (yy >= 0 && yy < height) acc += k[d + r] * tmp[yy * width + x];
+      }
+      out[y * width + x] = acc;
+    }
+  }
+  return { width, height, data: out };
+}

@@ -55,8 +55,13 @@ function wordThreshold(gaps: number[], charHeight: number, uniformFactor: number
   if (split > 0) {
     const lo = sorted.slice(0, split), hi = sorted.slice(split);
     const maxLo = lo[lo.length - 1], minHi = hi[0];
-    // two clear sizes: word gaps at least 1.6× the widest letter gap and wider than a third of a character
-    if (minHi > 1.6 * Math.max(maxLo, 0.1 * charHeight) && minHi > 0.33 * charHeight) {
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    // two clear sizes: word gaps on average at least twice the letter gaps (hand-printed
+    // letter gaps vary, so the classes' means, not their extremes), and wider than a
+    // third of a character
+    if (
+      mean(hi) > 2 * Math.max(mean(lo), 0.1 * charHeight) && minHi > 0.33 * charHeight
+    ) {
       return (maxLo + minHi) / 2;
     }
   }

@@ -10,7 +10,7 @@ import type { RgbImage } from "@recognize/datasets";
 import { noGrad, resolveDevice, tensor } from "@recognize/tensor";
 import type { CharClassifier } from "./classifier.ts";
 import type { Box } from "./components.ts";
-import { decodeWithContext } from "./context.ts";
+import { type ContextOptions, decodeWithContext } from "./context.ts";
 import { normalizeCrop } from "./crop.ts";
 import { findLetters, type FindLettersOptions, type LetterDetection } from "./find_letters.ts";
 import type { GrayImage } from "./gray_image.ts";
@@ -52,6 +52,8 @@ export interface Recognition {
 export interface RecognizeOptions extends FindLettersOptions {
   /** Decode with word context (default true). */
   context?: boolean;
+  /** The letter prior inside words (see {@link ContextOptions}; `null` for none). */
+  letterPrior?: ContextOptions["letterPrior"];
 }
 
 /**
@@ -68,7 +70,7 @@ export async function recognize(
   options: RecognizeOptions = {},
 ): Promise<Recognition> {
   const detection = findLetters(image, options);
-  const { mask, binary, scale } = detection;
+  const { mask, binary } = detection;
   // group in working coordinates, then map each box back by its index
   const index = new Map(detection.workingBoxes.map((b, i) => [b, i]));
   const lines = groupIntoLines(detection.workingBoxes);
@@ -103,6 +105,7 @@ export async function recognize(
       rows,
       classifier.classes,
       options.context === false ? [] : words,
+      { letterPrior: options.letterPrior },
     );
     const raw = decodeWithContext(rows, classifier.classes, []);
     const chars = decoded.map((d, i) => ({
@@ -115,6 +118,5 @@ export async function recognize(
     const text = chars.map((ch, i) => ch.char + (line.spacesAfter.includes(i) ? " " : "")).join("");
     return { text, chars };
   });
-  void scale;
   return { lines: out, text: out.map((l) => l.text).join("\n"), detection, crops };
 }

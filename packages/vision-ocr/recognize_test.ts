@@ -23,6 +23,21 @@ Deno.test("word context reads look-alikes as the word's kind", () => {
   assert.equal(decodeWithContext([zeroish], classes, [])[0].char, "0");
 });
 
+Deno.test("inside a word, letters are weighed by their frequency in English", () => {
+  const classes = ["O", "Q", "0"];
+  // the classifier leans to Q, but in text an O is ~80 times as common as a Q
+  const oq = [0.3, 0.65, 0.05];
+  const word: [number, number][] = [[0, 2]];
+  const withPrior = decodeWithContext([oq, oq], classes, word);
+  assert.deepEqual(withPrior.map((c) => c.char), ["O", "O"]);
+  assert.equal(withPrior[0].confidence, 0.3); // the classifier's own probability is reported
+  // a confident Q stays a Q
+  assert.equal(decodeWithContext([[0.005, 0.99, 0.005]], classes, [[0, 1]])[0].char, "Q");
+  // no prior: the classifier's choice
+  const flat = decodeWithContext([oq, oq], classes, word, { letterPrior: null });
+  assert.deepEqual(flat.map((c) => c.char), ["Q", "Q"]);
+});
+
 Deno.test("recognize passes every crop to the classifier in reading order", async () => {
   const page = await renderPage({ lines: ["AB C", "DE"] });
   const seen: number[] = [];
