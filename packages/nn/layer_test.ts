@@ -138,3 +138,36 @@ Deno.test("params save and load through safetensors, with metadata", async () =>
   assert.throws(() => loaded.get("Wb"), /No parameter "Wb" \(have Wa, ba\)/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("Q2.1.1: a zero-initialised network keeps every hidden unit identical", async () => {
+  const g = new Generator(7);
+  const params = new Params();
+  const opts = { dtype: "float64" as const };
+  params.set("Wh", tensor(new Float64Array(5 * 4), { shape: [5, 4], ...opts }));
+  params.set("bh", tensor(new Float64Array(4), opts));
+  params.set("Wo", tensor(new Float64Array(4 * 3), { shape: [4, 3], ...opts }));
+  params.set("bo", tensor(new Float64Array(3), opts));
+  const x = randNormal([12, 5], 0, 1, { generator: g, ...opts });
+  const y = tensor(
+    Array.from({ length: 12 }, (_, i) => [0, 1, 2].map((c) => (c === (i < 6 ? 0 : i % 3) ? 1 : 0))),
+    opts,
+  );
+  for (let step = 0; step < 20; step++) {
+    const probs = forward(forward(x, params, "h", SIGMOID), params, "o", SOFTMAX);
+    backwards(backwards(probs.sub(y), params, "o", LINEAR), params, "h", SIGMOID);
+    for (const k of ["Wh", "bh", "Wo", "bo"]) {
+      params.set(k, params.get(k).sub(params.get(`grad_${k}`).mul(0.5)));
+    }
+  }
+  // the output layer learned something (the classes are unbalanced, so its biases moved) ...
+  assert.ok((await params.get("bo").data()).some((v) => Math.abs(v) > 1e-3));
+  // ... but the hidden units are still copies of one another: columns of Wh equal, rows of Wo equal
+  const wh = await params.get("Wh").data(), wo = await params.get("Wo").data();
+  assert.ok(wh.some((v) => Math.abs(v) > 1e-6), "the hidden weights moved");
+  for (let r = 0; r < 5; r++) {
+    for (let c = 1; c < 4; c++) assert.equal(wh[r * 4 + c], wh[r * 4]);
+  }
+  for (let r = 1; r < 4; r++) {
+    for (let c = 0; c < 3; c++) assert.equal(wo[r * 3 + c], wo[c]);
+  }
+});

@@ -130,11 +130,12 @@ export function imageFigure(title: string, panels: readonly FigurePanel[]): stri
     height = Math.max(height, h + (caps.length ? 24 : 0));
     x += w + margin * 2;
   }
-  const width = x - margin;
+  const content = x - margin;
+  // DejaVu Sans averages about 0.6 em a character: widen the figure so a long title is not cut
+  const width = Math.ceil(Math.max(content, title.length * 17 * 0.6 + 2 * margin));
   const total = titleH + headingH + height + margin;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}" font-family="DejaVu Sans">` +
     `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17">${escape(title)}</text>${
-      parts.join("")
-    }</svg>`;
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17">${escape(title)}</text>` +
+    `<g transform="translate(${(width - content) / 2} 0)">${parts.join("")}</g></svg>`;
 }

@@ -72,6 +72,10 @@ Deno.test("saveFigure writes SVG and PNG, and figures combine panels", async () 
   assert.deepEqual(paths, { svg: `${dir}/weights.svg`, png: `${dir}/weights.png` });
   const png = decode(await Deno.readFile(paths.png));
   assert.ok(png.width > 100 && png.height > 50);
+  // a title longer than the panels widens the figure instead of being cut off
+  const long = "A title far longer than the two small panels below it, which must stay readable";
+  const wide = decode(await svgToPng(imageFigure(long, [{ heading: "p", image: grid }]), 1));
+  assert.ok(wide.width >= long.length * 17 * 0.6, `width ${wide.width}`);
   await saveFigure(
     `${dir}/two`,
     sideBySide("Both", [lineChart({ title: "a", series: [{ name: "x", y: [1] }] })]),
