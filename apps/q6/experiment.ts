@@ -123,6 +123,7 @@ export async function runExperiment(e: Experiment): Promise<Record<string, unkno
   });
   const seconds = history.map((r) => r.seconds);
   const metrics = {
+    ...e.notes, // first, so a note can never replace a measured figure
     name: e.name,
     title: e.title,
     device: e.device.name,
@@ -144,7 +145,6 @@ export async function runExperiment(e: Experiment): Promise<Record<string, unkno
     wallSeconds: (performance.now() - started) / 1000,
     topConfusedPairs: topConfusedPairs(matrix, e.test.classes, 5),
     history,
-    ...e.notes,
   };
   await writeFileAtomic(
     `${e.out}/${e.name}_metrics.json`,

@@ -189,7 +189,7 @@ export async function runCifar(o: RunOptions): Promise<Record<string, unknown>> 
     generator: new Generator(o.seed + 1),
     out: o.out,
     notes: {
-      data:
+      split:
         "train: the 10,000 available training images; valid = test (CIFAR-10 has no validation split)",
     },
   });
@@ -237,7 +237,7 @@ export async function runSun(o: RunOptions): Promise<Record<string, unknown>> {
     device: o.device,
     generator: new Generator(o.seed + 1),
     out: o.out,
-    notes: { hw1BagOfWords: HW1_BOW, data: "valid = test (the HW1 split has no validation part)" },
+    notes: { hw1BagOfWords: HW1_BOW, split: "valid = test (the HW1 split has no validation part)" },
   });
   // SqueezeNet features (ImageNet backbone) + a trained linear head, same split
   const probe = await squeezenetProbe(
@@ -281,13 +281,15 @@ async function squeezenetProbe(
     device: o.device,
     log: o.log,
     label: `${name} train`,
+    mirror: true,
   });
   const fTest = await squeezenetFeatures(net, test, {
     device: o.device,
     log: o.log,
     label: `${name} test`,
+    mirror: true,
   });
-  return await linearProbe(fTrain, train.labels, fTest, test.labels, train.classes.length, {
+  return await linearProbe(fTrain, fTest, train.classes.length, {
     device: o.device,
     seed: o.seed,
   });
@@ -309,22 +311,16 @@ export async function runFlowers(o: RunOptions): Promise<Record<string, unknown>
         device: o.device,
         log: o.log,
         label: `flowers ${label}`,
+        mirror: true,
       }),
     );
   }
-  const head = await linearProbe(
-    feats[0],
-    trainF.labels,
-    feats[2],
-    testF.labels,
-    17,
-    {
-      device: o.device,
-      seed: o.seed,
-      valid: { features: feats[1], labels: valF.labels },
-      epochs: o.epochs ? o.epochs * 4 : 200,
-    },
-  );
+  const head = await linearProbe(feats[0], feats[2], 17, {
+    device: o.device,
+    seed: o.seed,
+    valid: feats[1],
+    epochs: o.epochs ? o.epochs * 4 : 200,
+  });
   o.log(`flowers: SqueezeNet backbone + new head: test ${(100 * head.testAccuracy).toFixed(1)}%`);
 
   // 2. a small CNN of our own, from scratch (96×96 keeps a CPU epoch near ten seconds)

@@ -158,16 +158,17 @@ export class Mlp {
     const result = lossAndCorrect(y, probs);
     let delta = noGrad(() => probs.sub(y));
     for (let i = layers.length - 1; i >= 0; i--) {
+      // the first layer's input is the data: its gradient would be a wasted product
       const next = backwards(
         delta,
         this.params,
         layers[i],
         i === layers.length - 1 ? LINEAR : this.activation,
+        { inputGrad: i > 0 },
       );
       delta.dispose();
       delta = next;
     }
-    delta.dispose();
     for (const o of outputs) o.dispose();
     noGrad(() => {
       for (const key of this.params.parameterKeys()) {
