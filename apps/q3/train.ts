@@ -6,7 +6,7 @@
  */
 
 import { ProgressBar } from "@recognize/cli";
-import { type ImageDataset, loadNist36 } from "@recognize/datasets";
+import { type ImageDataset, loadNist36, takePerClass } from "@recognize/datasets";
 import { writeFileAtomic } from "@recognize/io";
 import { confusionMatrix, topConfusedPairs } from "@recognize/metrics";
 import { type EpochStats, Mlp } from "@recognize/nn";
@@ -121,22 +121,23 @@ async function trainOne(
 export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
   const log = o.log ?? ((l: string) => console.error(l));
   const started = performance.now();
-  let [trainSet, validSet, testSet] = await Promise.all(
-    (["train", "valid", "test"] as const).map((s) => loadNist36(s, { root: o.root })),
-  );
-  if (o.perClass) {
-    const { takePerClass } = await import("@recognize/datasets");
-    [trainSet, validSet, testSet] = [trainSet, validSet, testSet].map((d) =>
-      takePerClass(d, o.perClass!)
-    );
+  // one split at a time, and only the tensors kept: the decoded files never pile up in memory
+  const splits: { x: Tensor; labels: Tensor }[] = [];
+  let classes: string[] = [];
+  const counts: string[] = [];
+  let source = "";
+  let testLabels: Int32Array = new Int32Array(0);
+  for (const s of ["train", "valid", "test"] as const) {
+    let d = await loadNist36(s, { root: o.root });
+    if (o.perClass) d = takePerClass(d, o.perClass);
+    splits.push(toTensors(d, o.device));
+    classes = d.classes;
+    source ||= d.source;
+    counts.push(`${s} ${d.labels.length}`);
+    if (s === "test") testLabels = d.labels;
   }
-  log(
-    `NIST36 from ${trainSet.source}: train ${trainSet.labels.length}, valid ${validSet.labels.length}, test ${testSet.labels.length}`,
-  );
-  const classes = trainSet.classes;
-  const train = toTensors(trainSet, o.device),
-    valid = toTensors(validSet, o.device),
-    test = toTensors(testSet, o.device);
+  log(`NIST36 from ${source}: ${counts.join(", ")}`);
+  const [train, valid, test] = splits;
   await Deno.mkdir(o.out, { recursive: true });
 
   // the tuned run
@@ -167,7 +168,7 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
   const testEval = await mlp.evaluate(test.x, test.labels);
   const trainEval = await mlp.evaluate(train.x, train.labels);
   const validEval = await mlp.evaluate(valid.x, valid.labels);
-  const matrix = confusionMatrix(testSet.labels, testEval.predicted, classes.length);
+  const matrix = confusionMatrix(testLabels, testEval.predicted, classes.length);
   await saveFigure(
     `${o.out}/confusion_matrix`,
     confusionMatrixChart(
@@ -178,7 +179,7 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
   );
   const pairs = topConfusedPairs(matrix, classes, 10);
   await mlp.save(`${o.out}/model.safetensors`, {
-    dataset: trainSet.source,
+    dataset: source,
     epochs: String(o.epochs),
     batch_size: String(o.batchSize),
     learning_rate: String(o.learningRate),
@@ -257,7 +258,7 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
       learningRate: o.learningRate,
       seed: o.seed,
       device: o.device.name,
-      data: trainSet.source,
+      data: source,
     },
     final: {
       train: { accuracy: trainEval.acc, loss: trainEval.loss },

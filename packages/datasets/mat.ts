@@ -330,8 +330,16 @@ function readMatrix(body: Uint8Array, little: boolean, rowMajor: boolean): MatVa
     return { name, class: "char", shape: dims, data: lines };
   }
   const arrayClass = (logical ? "logical" : cls) as MatNumeric["class"];
-  const col = makeArray(arrayClass, count);
-  decodeStored(real, count, little, col);
+  let col: Numeric;
+  if (
+    arrayClass === "double" && real.type === 9 && little && real.body.byteOffset % 8 === 0
+  ) {
+    // little-endian doubles, aligned (the NIST36 files): a view, not a copy
+    col = new Float64Array(real.body.buffer, real.body.byteOffset, count);
+  } else {
+    col = makeArray(arrayClass, count);
+    decodeStored(real, count, little, col);
+  }
   return { name, class: arrayClass, shape: dims, data: rowMajor ? toRowMajor(col, dims) : col };
 }
 
@@ -377,7 +385,8 @@ export function readMat(bytes: Uint8Array, options: ReadMatOptions = {}): Map<st
     if (el.type === 15) {
       let inflated: Uint8Array;
       try {
-        inflated = new Uint8Array(inflateSync(el.body, { maxOutputLength: maxInflated }));
+        // node's Buffer is a Uint8Array: use it as it is (copying would double the peak memory)
+        inflated = inflateSync(el.body, { maxOutputLength: maxInflated });
       } catch (e) {
         throw new FormatError(`a compressed element does not inflate: ${(e as Error).message}`);
       }
