@@ -4,6 +4,12 @@
 
 import { CTRL, IDLE_EXIT_MS, STATE } from "./protocol.ts";
 
+/** The worker's global scope, typed without the worker lib (checked together with window code). */
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent) => void) | null;
+  close(): void;
+};
+
 interface Exports {
   gemm(
     mPanels: number,
@@ -17,7 +23,7 @@ interface Exports {
   ): void;
 }
 
-self.onmessage = (
+scope.onmessage = (
   event: MessageEvent<{ module: WebAssembly.Module; memory: WebAssembly.Memory }>,
 ) => {
   const { module, memory } = event.data;
@@ -45,7 +51,7 @@ self.onmessage = (
       woke === "timed-out" &&
       Atomics.compareExchange(ctrl, CTRL.state, STATE.idle, STATE.gone) === STATE.idle
     ) {
-      self.close();
+      scope.close();
       return;
     }
   }
