@@ -2,24 +2,12 @@
 // class, char and logical arrays, N-D, either byte order, plain or compressed.
 
 import { deflateSync } from "node:zlib";
+import type { MatClass } from "../mat.ts";
 
 /** A variable to write: values in row-major order, as the reader returns them. */
 export interface FixtureVar {
   name: string;
-  class:
-    | "double"
-    | "single"
-    | "int8"
-    | "uint8"
-    | "int16"
-    | "uint16"
-    | "int32"
-    | "uint32"
-    | "int64"
-    | "uint64"
-    | "logical"
-    | "char"
-    | "struct";
+  class: MatClass | "struct";
   shape: number[];
   values: number[] | string[];
   /** Store the numbers as this mi type instead of the class's own (MATLAB may store doubles as uint8). */

@@ -6,24 +6,14 @@
 
 import type { MatmulSpec } from "../backend.ts";
 import { GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
-import { CTRL, RESERVED_BYTES, STATE } from "./wasm/protocol.ts";
+import { CTRL, type GemmKernel, RESERVED_BYTES, STATE } from "./wasm/protocol.ts";
 
 const MR = 6, NR = 8;
 const PAGE = 65536;
 
-interface Exports {
+interface Exports extends GemmKernel {
   pack_a(src: number, m: number, k: number, trans: number, dst: number): void;
   pack_b(src: number, k: number, n: number, trans: number, dst: number): void;
-  gemm(
-    mPanels: number,
-    jp0: number,
-    jp1: number,
-    k: number,
-    a: number,
-    b: number,
-    c: number,
-    ldc: number,
-  ): void;
 }
 
 interface Engine {

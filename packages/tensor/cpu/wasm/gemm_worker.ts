@@ -2,7 +2,7 @@
 // runs the column panels it is handed, and leaves when idle for a while so
 // that it never keeps a finished program alive.
 
-import { CTRL, IDLE_EXIT_MS, STATE } from "./protocol.ts";
+import { CTRL, type GemmKernel, IDLE_EXIT_MS, STATE } from "./protocol.ts";
 
 /** The worker's global scope, typed without the worker lib (checked together with window code). */
 const scope = self as unknown as {
@@ -10,25 +10,12 @@ const scope = self as unknown as {
   close(): void;
 };
 
-interface Exports {
-  gemm(
-    mPanels: number,
-    jp0: number,
-    jp1: number,
-    k: number,
-    a: number,
-    b: number,
-    c: number,
-    ldc: number,
-  ): void;
-}
-
 scope.onmessage = (
   event: MessageEvent<{ module: WebAssembly.Module; memory: WebAssembly.Memory }>,
 ) => {
   const { module, memory } = event.data;
   const exports = new WebAssembly.Instance(module, { env: { memory } })
-    .exports as unknown as Exports;
+    .exports as unknown as GemmKernel;
   const ctrl = new Int32Array(memory.buffer, 0, CTRL.length);
   Atomics.store(ctrl, CTRL.state, STATE.idle);
   Atomics.notify(ctrl, CTRL.state);

@@ -32,3 +32,17 @@ export const IDLE_EXIT_MS = 250;
 
 /** Bytes reserved for the control block at the start of memory. */
 export const RESERVED_BYTES = 1024;
+
+/** The GEMM kernel both threads call: C panels jp0..jp1 of packed A and B. */
+export interface GemmKernel {
+  gemm(
+    mPanels: number,
+    jp0: number,
+    jp1: number,
+    k: number,
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+  ): void;
+}
