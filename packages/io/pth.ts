@@ -9,7 +9,7 @@
 import { FormatError, withContext } from "./errors.ts";
 import { unpickle } from "./pickle.ts";
 import type { NamedTensor, SafetensorsDType, TensorData } from "./safetensors.ts";
-import { decodeSafetensors } from "./safetensors.ts";
+import { decodeSafetensors, SAFETENSORS_DTYPES } from "./safetensors.ts";
 import { readZip } from "./zip.ts";
 
 const STORAGES: Record<string, SafetensorsDType> = {
@@ -23,21 +23,6 @@ const STORAGES: Record<string, SafetensorsDType> = {
   CharStorage: "I8",
   ByteStorage: "U8",
   BoolStorage: "BOOL",
-};
-const SIZES: Record<SafetensorsDType, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U64: 8,
-  U32: 4,
-  U16: 2,
-  U8: 1,
-  BOOL: 1,
 };
 
 class StorageType {
@@ -140,7 +125,7 @@ export function readPth(bytes: Uint8Array): unknown {
     if (!s) {
       const entry = byName.get(`${prefix}data/${cacheKey}`);
       if (!entry) throw new FormatError(`storage ${cacheKey} is missing from the archive`);
-      if (entry.size !== numel * SIZES[dtype]) {
+      if (entry.size !== numel * SAFETENSORS_DTYPES[dtype]) {
         throw new FormatError(
           `storage ${cacheKey} holds ${entry.size} bytes, not ${numel} × ${dtype}`,
         );

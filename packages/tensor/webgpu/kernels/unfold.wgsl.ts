@@ -8,6 +8,26 @@ const GEOMETRY = /* wgsl */ `
   let SH = p(6u); let SW = p(7u); let PH = p(8u); let PW = p(9u); let DH = p(10u); let DW = p(11u);
   let OH = p(12u); let OW = p(13u); let L = OH * OW; let NB = p(15u); let BI = p(16u) == 1u;`;
 
+/**
+ * For the pixel `(y, xx)`, run `body` once for every kernel tap `(ky, kx)` whose
+ * window `(oy, ox)` reads it: the loop both adjoints (fold, max-pool backward) share.
+ */
+function eachWindowReadingPixel(body: string): string {
+  return `
+  for (var ky = 0u; ky < KH; ky++) {
+    let ty = i32(y + PH) - i32(ky * DH);
+    if (ty < 0 || ty % i32(SH) != 0) { continue; }
+    let oy = u32(ty) / SH;
+    if (oy >= OH) { continue; }
+    for (var kx = 0u; kx < KW; kx++) {
+      let tx = i32(xx + PW) - i32(kx * DW);
+      if (tx < 0 || tx % i32(SW) != 0) { continue; }
+      let ox = u32(tx) / SW;
+      if (ox >= OW) { continue; }${body}
+    }
+  }`;
+}
+
 /** `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]`, one thread per column entry. */
 export const unfoldKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["x"]) + elementwiseMain(`${GEOMETRY}
@@ -32,21 +52,12 @@ export const foldKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["cols"]) + elementwiseMain(`${GEOMETRY}
   let xx = i % W; let y = (i / W) % H; let plane = i / (W * H);
   var acc = 0.0;
-  for (var ky = 0u; ky < KH; ky++) {
-    let ty = i32(y + PH) - i32(ky * DH);
-    if (ty < 0 || ty % i32(SH) != 0) { continue; }
-    let oy = u32(ty) / SH;
-    if (oy >= OH) { continue; }
-    for (var kx = 0u; kx < KW; kx++) {
-      let tx = i32(xx + PW) - i32(kx * DW);
-      if (tx < 0 || tx % i32(SW) != 0) { continue; }
-      let ox = u32(tx) / SW;
-      if (ox >= OW) { continue; }
+${
+    eachWindowReadingPixel(`
       let r = ((plane % C) * KH + ky) * KW + kx; let b = plane / C;
       var at = (b * C * KH * KW + r) * L;
       if (BI) { at = (r * NB + b) * L; }
-      acc += cols[at + oy * OW + ox];
-    }
+      acc += cols[at + oy * OW + ox];`)
   }
   out[i] = acc;`),
   workgroupSize: 256,
@@ -85,19 +96,10 @@ export const maxPoolBackwardKernel: Kernel = {
   let xx = i % W; let y = (i / W) % H; let plane = i / (W * H);
   let here = f32(y * W + xx);
   var acc = 0.0;
-  for (var ky = 0u; ky < KH; ky++) {
-    let ty = i32(y + PH) - i32(ky * DH);
-    if (ty < 0 || ty % i32(SH) != 0) { continue; }
-    let oy = u32(ty) / SH;
-    if (oy >= OH) { continue; }
-    for (var kx = 0u; kx < KW; kx++) {
-      let tx = i32(xx + PW) - i32(kx * DW);
-      if (tx < 0 || tx % i32(SW) != 0) { continue; }
-      let ox = u32(tx) / SW;
-      if (ox >= OW) { continue; }
+${
+    eachWindowReadingPixel(`
       let o = plane * L + oy * OW + ox;
-      if (argmax[o] == here) { acc += g[o]; }
-    }
+      if (argmax[o] == here) { acc += g[o]; }`)
   }
   out[i] = acc;`),
   workgroupSize: 256,
