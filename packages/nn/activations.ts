@@ -6,7 +6,7 @@
  * @module
  */
 
-import { noGrad, type Tensor } from "@recognize/tensor";
+import { noGrad, reluBackward, sigmoidBackward, type Tensor } from "@recognize/tensor";
 
 /** An activation: the function, and its derivative given the post-activation. */
 export interface Activation {
@@ -16,6 +16,11 @@ export interface Activation {
   forward(pre: Tensor): Tensor;
   /** `f′(pre)` from `post` (and `pre` where needed). */
   derivative(post: Tensor, pre: Tensor): Tensor;
+  /**
+   * `delta ⊙ f′(pre)` in one pass, where the tensor library has it fused
+   * (the same values as `delta.mul(derivative(post, pre))`).
+   */
+  backward?(delta: Tensor, post: Tensor, pre: Tensor): Tensor;
 }
 
 /**
@@ -78,9 +83,19 @@ export function softmax(x: Tensor): Tensor {
 }
 
 /** Sigmoid as an {@link Activation}. */
-export const SIGMOID: Activation = { name: "sigmoid", forward: sigmoid, derivative: sigmoidDeriv };
+export const SIGMOID: Activation = {
+  name: "sigmoid",
+  forward: sigmoid,
+  derivative: sigmoidDeriv,
+  backward: (delta, post) => noGrad(() => sigmoidBackward(delta, post)),
+};
 /** ReLU as an {@link Activation}. */
-export const RELU: Activation = { name: "relu", forward: relu, derivative: reluDeriv };
+export const RELU: Activation = {
+  name: "relu",
+  forward: relu,
+  derivative: reluDeriv,
+  backward: (delta, post) => noGrad(() => reluBackward(delta, post)),
+};
 /** Softmax output layer; its derivative is folded into the loss (`probs − y`). */
 export const SOFTMAX: Activation = { name: "softmax", forward: softmax, derivative: linearDeriv };
 /** No activation. */

@@ -104,6 +104,8 @@ export function backwards(
     // a linear activation's derivative is 1: δ passes through unchanged
     using d = activation.name === "linear" || activation.name === "softmax"
       ? delta.share()
+      : activation.backward
+      ? activation.backward(delta, post, pre)
       : (() => {
         using slope = activation.derivative(post, pre);
         return delta.mul(slope);

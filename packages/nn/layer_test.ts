@@ -171,3 +171,20 @@ Deno.test("Q2.1.1: a zero-initialised network keeps every hidden unit identical"
     for (let c = 0; c < 3; c++) assert.equal(wo[r * 3 + c], wo[c]);
   }
 });
+
+deviceTest(
+  "fused activation backwards equal delta ⊙ the written-out derivative",
+  async (device) => {
+    const g = new Generator(8);
+    for (const act of [SIGMOID, RELU]) {
+      using pre = randNormal([4, 6], 0, 1, { generator: g, device });
+      using delta = randNormal([4, 6], 0, 1, { generator: g, device });
+      using post = act.forward(pre);
+      using slope = act.derivative(post, pre);
+      using expected = delta.mul(slope);
+      assert.ok(act.backward, `${act.name} has a fused backward`);
+      using fused = act.backward(delta, post, pre);
+      await assertClose(fused, expected, { atol: 1e-7 }, act.name);
+    }
+  },
+);

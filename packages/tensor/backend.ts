@@ -42,7 +42,11 @@ export type BinaryOp =
   | "lt"
   | "le"
   | "gt"
-  | "ge";
+  | "ge"
+  /** `u` where `v > 0`, else 0: ReLU's backward, `v` its output (one pass for two ops). */
+  | "reluGrad"
+  /** `u·v·(1 − v)`: the sigmoid's backward, `v` its output (one pass for three ops). */
+  | "sigmoidGrad";
 
 /** Reductions over one axis; `argmax`/`argmin` return the first index as a number. */
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";

@@ -78,12 +78,55 @@ export function sigmoid(x: Tensor): Tensor {
   const out = unaryRaw("sigmoid", x);
   return record(out, [x], "sigmoid", (save) => {
     const y = save(out);
-    return (g) => {
-      using oneMinus = scalarLike(1, y).sub(y);
-      using slope = y.mul(oneMinus);
-      return [g.mul(slope)];
-    };
+    return (g) => [sigmoidBackward(g, y)];
   });
+}
+
+/**
+ * The sigmoid's backward in one pass: `g·y·(1 − y)`, where `y = σ(x)`.
+ * Not differentiable itself.
+ *
+ * @param g ∂J/∂y.
+ * @param y The sigmoid's output (same shape as `g`).
+ * @returns ∂J/∂x.
+ * @example
+ * ```ts
+ * import { sigmoidBackward, tensor } from "@recognize/tensor";
+ * const dx = sigmoidBackward(tensor([2, 2]), tensor([0.5, 0.9])).dataSync();
+ * console.assert(dx[0] === 0.5 && Math.abs(dx[1] - 0.18) < 1e-6);
+ * ```
+ */
+export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
+  return sameShapeRaw("sigmoidGrad", g, y);
+}
+
+/**
+ * ReLU's backward in one pass: `g` where `y > 0`, else 0, where `y = relu(x)`.
+ * Not differentiable itself.
+ *
+ * @param g ∂J/∂y.
+ * @param y The ReLU's output (same shape as `g`).
+ * @returns ∂J/∂x.
+ * @example
+ * ```ts
+ * import { reluBackward, tensor } from "@recognize/tensor";
+ * const dx = reluBackward(tensor([1, 2, 3]), tensor([0, 5, 0.5])).dataSync();
+ * console.assert(dx.join() === "0,2,3");
+ * ```
+ */
+export function reluBackward(g: Tensor, y: Tensor): Tensor {
+  return sameShapeRaw("reluGrad", g, y);
+}
+
+function sameShapeRaw(op: "reluGrad" | "sigmoidGrad", g: Tensor, y: Tensor): Tensor {
+  if (g.shape.join() !== y.shape.join()) {
+    throw new TypeError(
+      `Cannot ${op}: gradient ${formatShape(g.shape)} and output ${
+        formatShape(y.shape)
+      } differ in shape`,
+    );
+  }
+  return binaryRaw(op, g, y);
 }
 
 /** tanh(x); tanh′ = 1 − tanh². */
@@ -104,10 +147,7 @@ export function relu(x: Tensor): Tensor {
   const out = unaryRaw("relu", x);
   return record(out, [x], "relu", (save) => {
     const y = save(out);
-    return (g) => {
-      using mask = y.gt(0);
-      return [g.mul(mask)];
-    };
+    return (g) => [reluBackward(g, y)];
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tensor } from "./creation.ts";
-import { where } from "./elementwise.ts";
+import { reluBackward, sigmoidBackward, where } from "./elementwise.ts";
 import { assertClose, deviceTest } from "./testing.ts";
 
 deviceTest("unary ops give known values", async (device) => {
@@ -92,4 +92,14 @@ Deno.test("mixing dtypes is a TypeError that names both", () => {
     () => a.mul(b),
     (e: Error) => e instanceof TypeError && /float32.*float64/.test(e.message),
   );
+});
+
+deviceTest("fused activation backwards equal their composed forms", async (device) => {
+  const g = tensor([[1.5, -2, 3], [0.25, 4, -1]], { device });
+  const y = tensor([[0.2, 0, 0.9], [-0.3, 1, 0.5]], { device });
+  // sigmoid: g·y·(1 − y)
+  await assertClose(sigmoidBackward(g, y), [0.24, 0, 0.27, -0.0975, 0, -0.25]);
+  // relu: g where y > 0 (0 at y = 0 and below)
+  await assertClose(reluBackward(g, y), [1.5, 0, 3, 0, 4, -1]);
+  assert.throws(() => reluBackward(g, y.reshape([3, 2])), /reluGrad: gradient \(2, 3\)/);
 });

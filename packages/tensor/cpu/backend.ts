@@ -30,7 +30,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   upload(data: TypedArray): TypedArray {
-    const a = acquire(data instanceof Float64Array ? "float64" : "float32", data.length);
+    const a = acquire(data instanceof Float64Array ? "float64" : "float32", data.length, false);
     a.set(data);
     return this.#track(a);
   }
@@ -50,7 +50,7 @@ export class CpuBackend implements Backend<TypedArray> {
     release(buf);
   }
   cast(buf: TypedArray, _size: number, _from: DType, to: DType): TypedArray {
-    const a = acquire(to, buf.length);
+    const a = acquire(to, buf.length, false);
     a.set(buf);
     return this.#track(a);
   }

@@ -10,7 +10,7 @@ import { forEachRow } from "./_iterate.ts";
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const n = x.length;
-  const out = acquire(dtype, n);
+  const out = acquire(dtype, n, false);
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];
@@ -112,6 +112,15 @@ function binaryRow(
     case "ge":
       for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] >= b[ib + i * sb] ? 1 : 0;
       return;
+    case "reluGrad":
+      for (let i = 0; i < n; i++) out[o + i] = b[ib + i * sb] > 0 ? a[ia + i * sa] : 0;
+      return;
+    case "sigmoidGrad":
+      for (let i = 0; i < n; i++) {
+        const v = b[ib + i * sb];
+        out[o + i] = a[ia + i * sa] * (v * (1 - v));
+      }
+      return;
     default:
       throw new TypeError(`Unknown binary op ${op as string}`);
   }
@@ -128,7 +137,7 @@ export function binary(
   dtype: DType,
 ): TypedArray {
   const size = sizeOf(outShape);
-  const out = acquire(dtype, size);
+  const out = acquire(dtype, size, false);
   if (size === 0) return out;
   // the common cases without index arithmetic: equal shapes, a scalar on either side
   if (a.length === size && b.length === size) {
@@ -157,7 +166,7 @@ export function binary(
 /** `out = a + alpha·b`, same shapes. */
 export function axpy(a: TypedArray, b: TypedArray, alpha: number, dtype: DType): TypedArray {
   const n = a.length;
-  const out = acquire(dtype, n);
+  const out = acquire(dtype, n, false);
   for (let i = 0; i < n; i++) out[i] = a[i] + alpha * b[i];
   return out;
 }
@@ -173,7 +182,7 @@ export function where(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape), false);
   if (out.length === 0) return out;
   const c = coalesce(outShape, [
     stridesOf(outShape),

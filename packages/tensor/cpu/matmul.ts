@@ -29,7 +29,7 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     kernels === "fast" && dtype === "float32" && spec.m * spec.n * spec.k >= WASM_MIN_MACS &&
     wasmGemmAvailable()
   ) {
-    const out = acquire(dtype, spec.batch * spec.m * spec.n) as Float32Array;
+    const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
     wasmMatmul(a as Float32Array, b as Float32Array, spec, out);
     return out;
   }

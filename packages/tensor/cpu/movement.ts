@@ -14,7 +14,7 @@ export function copyStrided(
   offset: number,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, sizeOf(outShape));
+  const out = acquire(dtype, sizeOf(outShape), false);
   if (out.length === 0) return out;
   const c = coalesce(outShape, [stridesOf(outShape), strides]);
   const last = c.shape.length - 1, n = c.shape[last], s = c.strides[1][last];
@@ -56,7 +56,7 @@ export function concat(
   dtype: DType,
 ): TypedArray {
   const total = sizes.reduce((s, v) => s + v, 0);
-  const out = acquire(dtype, outer * total * inner);
+  const out = acquire(dtype, outer * total * inner, false);
   for (let o = 0; o < outer; o++) {
     let at = o * total * inner;
     xs.forEach((x, i) => {
@@ -85,7 +85,7 @@ export function gather(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, outer * k * inner);
+  const out = acquire(dtype, outer * k * inner, false);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const row = (o * k + j) * inner;
@@ -108,7 +108,7 @@ export function take(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, outer * k * inner);
+  const out = acquire(dtype, outer * k * inner, false);
   for (let j = 0; j < k; j++) checkIndex(positions[j], n, "take");
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {

@@ -14,14 +14,19 @@ let pooledBytes = 0;
 
 const key = (dtype: DType, n: number) => `${dtype}:${n}`;
 
-/** A zero-filled array of `n` elements, reused when one is free. */
-export function acquire(dtype: DType, n: number): TypedArray {
+/**
+ * An array of `n` elements, reused when one is free.
+ *
+ * @param zeroed Zero-fill a reused array (default). Kernels that write every
+ *   element pass false and skip a pass over memory.
+ */
+export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
   if (n >= MIN_POOLED_LENGTH) {
     const list = free.get(key(dtype, n));
     const a = list?.pop();
     if (a) {
       pooledBytes -= a.byteLength;
-      a.fill(0);
+      if (zeroed) a.fill(0);
       return a;
     }
   }

@@ -82,7 +82,24 @@ export function maxPool(
   dtype: DType,
 ): { out: TypedArray; argmax: TypedArray } {
   const L = s.outH * s.outW, planes = s.n * s.c;
-  const out = acquire(dtype, planes * L), argmax = acquire(dtype, planes * L);
+  const out = acquire(dtype, planes * L, false), argmax = acquire(dtype, planes * L, false);
+  if (
+    s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
+    s.dh === 1 && s.dw === 1 && 2 * s.outH <= s.h && 2 * s.outW <= s.w
+  ) {
+    maxPool2x2(x, s, out, argmax);
+  } else maxPoolWindows(x, s, out, argmax);
+  return { out, argmax };
+}
+
+/** Max-pooling over any window geometry (the reference for {@link maxPool}'s fast path). */
+export function maxPoolWindows(
+  x: TypedArray,
+  s: UnfoldSpec,
+  out: TypedArray,
+  argmax: TypedArray,
+): void {
+  const L = s.outH * s.outW, planes = s.n * s.c;
   for (let p = 0; p < planes; p++) {
     const plane = p * s.h * s.w;
     for (let oy = 0; oy < s.outH; oy++) {
@@ -108,7 +125,52 @@ export function maxPool(
       }
     }
   }
-  return { out, argmax };
+}
+
+/**
+ * The 2×2, stride-2 pooling of every CNN here, without the general loop's
+ * bounds tests: the same choices as the general loop (the first of equals in
+ * window order; a NaN wins and ends its window row).
+ */
+export function maxPool2x2(
+  x: TypedArray,
+  s: UnfoldSpec,
+  out: TypedArray,
+  argmax: TypedArray,
+): void {
+  const { h, w, outH, outW } = s, planes = s.n * s.c;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = 2 * oy * w;
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const at0 = y0 + 2 * ox, at1 = at0 + w;
+        let best = x[plane + at0], at = at0;
+        if (best === best) {
+          const v = x[plane + at0 + 1];
+          if (v > best || v !== v) {
+            best = v;
+            at = at0 + 1;
+          }
+        }
+        const c = x[plane + at1];
+        if (c > best || c !== c) {
+          best = c;
+          at = at1;
+        }
+        if (c === c) {
+          const d = x[plane + at1 + 1];
+          if (d > best || d !== d) {
+            best = d;
+            at = at1 + 1;
+          }
+        }
+        out[o] = best;
+        argmax[o] = at;
+      }
+    }
+  }
 }
 
 /** Each window's gradient added to the input pixel that won it. */

@@ -6,13 +6,20 @@
 
 import type { MatmulSpec } from "../backend.ts";
 import { GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
-import { CTRL, type GemmKernel, RESERVED_BYTES, STATE } from "./wasm/protocol.ts";
+import {
+  CTRL,
+  type GemmKernel,
+  RESERVED_BYTES,
+  SPIN_MS,
+  spinWhile,
+  STATE,
+} from "./wasm/protocol.ts";
 
 const MR = 6, NR = 8;
 const PAGE = 65536;
 
 interface Exports extends GemmKernel {
-  pack_a(src: number, m: number, k: number, trans: number, dst: number): void;
+  pack_at(src: number, m: number, k: number, dst: number): void;
   pack_b(src: number, k: number, n: number, trans: number, dst: number): void;
 }
 
@@ -114,24 +121,36 @@ export function wasmMatmul(
   const { batch, m, n, k } = spec;
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const mp = mPanels * MR, np = nPanels * NR;
-  // layout in floats: [control | A | B | packed A | packed B | C]
+  // A and B are read where they lie; a transposed A is packed ([mPanels][k][MR]),
+  // a transposed B too ([nPanels][k][NR]).
+  // The kernel reads the padding rows and columns of the last panels past the
+  // operands' ends (into the next region or the slack); what they produce
+  // lands in C's padding, which is not copied out.
+  // layout in floats: [control | A | B | packed A | packed B | C | slack]
   const base = RESERVED_BYTES / 4;
   const aAt = base,
     bAt = aAt + m * k,
     paAt = bAt + k * n,
-    pbAt = paAt + mp * k,
-    cAt = pbAt + np * k;
-  let f = ensureBytes(e, (cAt + mp * np) * 4);
+    pbAt = paAt + (spec.transA ? mp * k : 0),
+    cAt = pbAt + (spec.transB ? np * k : 0),
+    end = cAt + mp * np + (MR + NR) * (k + 1);
+  let f = ensureBytes(e, end * 4);
+  // byte strides of A(i, p) = a + ⌊i/MR⌋·aPanel + (i mod MR)·aRow + p·aStep
+  const [aIn, aPanel, aRow, aStep] = spec.transA
+    ? [paAt, 4 * MR * k, 4, 4 * MR]
+    : [aAt, 4 * MR * k, 4 * k, 4];
+  // and of B(p, j) = b + ⌊j/NR⌋·bPanel + 4·(j mod NR) + p·bStep
+  const [bIn, bPanel, bStep] = spec.transB ? [pbAt, 4 * NR * k, 4 * NR] : [bAt, 4 * NR, 4 * n];
   const parallel = threads && e.threads && m * n * k >= PARALLEL_MIN_MACS && nPanels >= 2;
   if (parallel && Atomics.load(e.ctrl, CTRL.state) === STATE.gone) spawnHelper(e);
   for (let z = 0; z < batch; z++) {
     if (z === 0 || spec.strideA !== 0) {
       f.set(a.subarray(z * spec.strideA, z * spec.strideA + m * k), aAt);
-      e.exports.pack_a(aAt * 4, m, k, spec.transA ? 1 : 0, paAt * 4);
+      if (spec.transA) e.exports.pack_at(aAt * 4, m, k, paAt * 4);
     }
     if (z === 0 || spec.strideB !== 0) {
       f.set(b.subarray(z * spec.strideB, z * spec.strideB + k * n), bAt);
-      e.exports.pack_b(bAt * 4, k, n, spec.transB ? 1 : 0, pbAt * 4);
+      if (spec.transB) e.exports.pack_b(bAt * 4, k, n, 1, pbAt * 4);
     }
     const split = parallel ? Math.floor(nPanels / 2) : nPanels;
     let posted = false;
@@ -141,8 +160,13 @@ export function wasmMatmul(
       ctrl[CTRL.jp0] = split;
       ctrl[CTRL.jp1] = nPanels;
       ctrl[CTRL.k] = k;
-      ctrl[CTRL.a] = paAt * 4;
-      ctrl[CTRL.b] = pbAt * 4;
+      ctrl[CTRL.a] = aIn * 4;
+      ctrl[CTRL.aPanel] = aPanel;
+      ctrl[CTRL.aRow] = aRow;
+      ctrl[CTRL.aStep] = aStep;
+      ctrl[CTRL.b] = bIn * 4;
+      ctrl[CTRL.bPanel] = bPanel;
+      ctrl[CTRL.bStep] = bStep;
       ctrl[CTRL.c] = cAt * 4;
       ctrl[CTRL.ldc] = np;
       // the helper may be leaving: hand over only if it still waits
@@ -152,8 +176,22 @@ export function wasmMatmul(
         Atomics.notify(ctrl, CTRL.state);
       }
     }
-    e.exports.gemm(mPanels, 0, posted ? split : nPanels, k, paAt * 4, pbAt * 4, cAt * 4, np);
-    if (posted) {
+    e.exports.gemm(
+      mPanels,
+      0,
+      posted ? split : nPanels,
+      k,
+      aIn * 4,
+      aPanel,
+      aRow,
+      aStep,
+      bIn * 4,
+      bPanel,
+      bStep,
+      cAt * 4,
+      np,
+    );
+    if (posted && !spinWhile(e.ctrl, STATE.task, SPIN_MS)) {
       while (Atomics.load(e.ctrl, CTRL.state) === STATE.task) {
         Atomics.wait(e.ctrl, CTRL.state, STATE.task, 50);
       }

@@ -5,10 +5,14 @@
  * and `gemm.wasm` (assembled with wabt from npm, committed); a test checks
  * that the committed binary is what the source builds to.
  *
- * Layout (BLIS-style): A is packed into panels of MR rows (`[k][MR]` each),
- * B into panels of NR columns (`[k][NR]`), and an MR×NR micro-kernel keeps
- * its block of C in twelve 4-lane registers while it walks K, in blocks of
- * KC so that the panels it reads stay in the L1 cache.
+ * Layout (after BLIS): an MR×NR micro-kernel keeps its block of C in twelve
+ * 4-lane registers while it walks K, in blocks of KC so that what it reads
+ * stays in the L1 cache. It reads A and B where they lie, through strides
+ * (rows of A, rows of B), and packs only what it cannot read well in place:
+ * a transposed B, whose NR columns are not side by side, into panels
+ * `[k][NR]`, and a transposed A into panels `[k][MR]`.
+ * Products of small matrices, the common case in training, spend as much
+ * time moving operands as multiplying them: every pass saved counts.
  *
  * @module
  */
@@ -24,22 +28,27 @@ const lines: string[] = [];
 const emit = (s: string) => lines.push(s);
 
 function microKernel(): void {
-  // (k, a, b, c, ldcBytes, accumulate): C[MR×NR] (+)= Apanel[k×MR] · Bpanel[k×NR]
+  // (k, a0, aRow, aStep, b, bStep, c, ldc, accumulate):
+  //   C[MR×NR] (+)= A · B with A(r, p) at a0 + r·aRow + p·aStep and B(p, 0…NR) at b + p·bStep
   const acc = Array.from({ length: MR * 2 }, (_, i) => `$c${i}`);
+  const rows = Array.from({ length: MR }, (_, r) => `$a${r}`);
   emit(
-    `  (func $micro (param $k i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32) (param $acc i32)`,
+    `  (func $micro (param $k i32) (param $a0 i32) (param $aRow i32) (param $aStep i32) (param $b i32) (param $bStep i32) (param $c i32) (param $ldc i32) (param $acc i32)`,
   );
   emit(
     `    (local $p i32) (local $b0 v128) (local $b1 v128) (local $x v128) ${
-      acc.map((c) => `(local ${c} v128)`).join(" ")
-    }`,
+      rows.slice(1).map((a) => `(local ${a} i32)`).join(" ")
+    } ${acc.map((c) => `(local ${c} v128)`).join(" ")}`,
   );
+  for (let r = 1; r < MR; r++) {
+    emit(`    (local.set $a${r} (i32.add (local.get $a${r - 1}) (local.get $aRow)))`);
+  }
   emit(`    (block $done (loop $next`);
   emit(`      (br_if $done (i32.ge_u (local.get $p) (local.get $k)))`);
   emit(`      (local.set $b0 (v128.load offset=0 (local.get $b)))`);
   emit(`      (local.set $b1 (v128.load offset=16 (local.get $b)))`);
   for (let r = 0; r < MR; r++) {
-    emit(`      (local.set $x (v128.load32_splat offset=${4 * r} (local.get $a)))`);
+    emit(`      (local.set $x (v128.load32_splat (local.get $a${r})))`);
     emit(
       `      (local.set $c${
         2 * r
@@ -50,9 +59,9 @@ function microKernel(): void {
         2 * r + 1
       } (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $c${2 * r + 1})))`,
     );
+    emit(`      (local.set $a${r} (i32.add (local.get $a${r}) (local.get $aStep)))`);
   }
-  emit(`      (local.set $a (i32.add (local.get $a) (i32.const ${4 * MR})))`);
-  emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${4 * NR})))`);
+  emit(`      (local.set $b (i32.add (local.get $b) (local.get $bStep)))`);
   emit(`      (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
   emit(`      (br $next)))`);
   for (let r = 0; r < MR; r++) {
@@ -70,38 +79,33 @@ function microKernel(): void {
   emit(`  )`);
 }
 
-function packA(): void {
-  // src [m,k] (or [k,m] when trans) → dst panels [ceil(m/MR)][k][MR], zero-padded rows
+function packAt(): void {
+  // Aᵀ stored [k, m] → panels [ceil(m/MR)][k][MR]. Reading a transposed A in
+  // place would step m floats per k, and with m a multiple of 1024 every step
+  // falls in the same cache set; the panels are contiguous. The last panel's
+  // padding rows copy whatever follows A: they only reach C's padding.
   emit(
-    `  (func (export "pack_a") (param $src i32) (param $m i32) (param $k i32) (param $trans i32) (param $dst i32)`,
+    `  (func (export "pack_at") (param $src i32) (param $m i32) (param $k i32) (param $dst i32)`,
   );
-  emit(`    (local $ip i32) (local $p i32) (local $r i32) (local $i i32) (local $panels i32)`);
+  emit(`    (local $ip i32) (local $p i32) (local $from i32) (local $panels i32) (local $ldb i32)`);
   emit(
     `    (local.set $panels (i32.div_u (i32.add (local.get $m) (i32.const ${
       MR - 1
     })) (i32.const ${MR})))`,
   );
+  emit(`    (local.set $ldb (i32.shl (local.get $m) (i32.const 2)))`);
   emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $ip) (local.get $panels)))`);
+  emit(
+    `      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $ip) (i32.const ${
+      4 * MR
+    }))))`,
+  );
   emit(`      (local.set $p (i32.const 0))`);
   emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
-  emit(`        (local.set $r (i32.const 0))`);
-  emit(`        (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $r) (i32.const ${MR})))`);
-  emit(
-    `          (local.set $i (i32.add (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $r)))`,
-  );
-  emit(
-    `          (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $i) (local.get $m))`,
-  );
-  emit(
-    `            (then (f32.load (i32.add (local.get $src) (i32.shl (if (result i32) (local.get $trans)`,
-  );
-  emit(`              (then (i32.add (i32.mul (local.get $p) (local.get $m)) (local.get $i)))`);
-  emit(
-    `              (else (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $p)))) (i32.const 2)))))`,
-  );
-  emit(`            (else (f32.const 0))))`);
-  emit(`          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`);
-  emit(`          (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $l2)))`);
+  emit(`        (v128.store (local.get $dst) (v128.load (local.get $from)))`);
+  emit(`        (i64.store offset=16 (local.get $dst) (i64.load offset=16 (local.get $from)))`);
+  emit(`        (local.set $from (i32.add (local.get $from) (local.get $ldb)))`);
+  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * MR})))`);
   emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
   emit(`      (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $l0)))`);
   emit(`  )`);
@@ -159,9 +163,11 @@ function packB(): void {
 }
 
 function gemm(): void {
-  // C[mPanels·MR, ·] (row stride ldc floats) = Apacked · Bpacked for B panels jp0 … jp1−1
+  // C[mPanels·MR, ·] (row stride ldc floats) = A · B for B panels jp0 … jp1−1, where
+  // A(i, p) = a + (i / MR)·aPanel + (i % MR)·aRow + p·aStep and
+  // B(p, j) = b + (j / NR)·bPanel + (j % NR)·4 + p·bStep (all in bytes)
   emit(
-    `  (func (export "gemm") (param $mPanels i32) (param $jp0 i32) (param $jp1 i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32)`,
+    `  (func (export "gemm") (param $mPanels i32) (param $jp0 i32) (param $jp1 i32) (param $k i32) (param $a i32) (param $aPanel i32) (param $aRow i32) (param $aStep i32) (param $b i32) (param $bPanel i32) (param $bStep i32) (param $c i32) (param $ldc i32)`,
   );
   emit(`    (local $k0 i32) (local $kl i32) (local $jp i32) (local $ip i32) (local $ldcb i32)`);
   emit(`    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))`);
@@ -175,11 +181,13 @@ function gemm(): void {
   emit(`        (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $ip) (local.get $mPanels)))`);
   emit(`          (call $micro (local.get $kl)`);
   emit(
-    `            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $k)) (i32.mul (local.get $k0) (i32.const ${MR}))) (i32.const 2)))`,
+    `            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ip) (local.get $aPanel)) (i32.mul (local.get $k0) (local.get $aStep))))`,
   );
+  emit(`            (local.get $aRow) (local.get $aStep)`);
   emit(
-    `            (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $k)) (i32.mul (local.get $k0) (i32.const ${NR}))) (i32.const 2)))`,
+    `            (i32.add (local.get $b) (i32.add (i32.mul (local.get $jp) (local.get $bPanel)) (i32.mul (local.get $k0) (local.get $bStep))))`,
   );
+  emit(`            (local.get $bStep)`);
   emit(
     `            (i32.add (local.get $c) (i32.add (i32.mul (i32.mul (local.get $ip) (i32.const ${MR})) (local.get $ldcb)) (i32.shl (i32.mul (local.get $jp) (i32.const ${NR})) (i32.const 2))))`,
   );
@@ -198,7 +206,7 @@ export function gemmWat(): string {
   emit(`(module`);
   emit(`  (import "env" "memory" (memory 1 32768 shared))`);
   microKernel();
-  packA();
+  packAt();
   packB();
   gemm();
   emit(`)`);

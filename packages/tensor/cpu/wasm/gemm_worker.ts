@@ -2,7 +2,7 @@
 // runs the column panels it is handed, and leaves when idle for a while so
 // that it never keeps a finished program alive.
 
-import { CTRL, type GemmKernel, IDLE_EXIT_MS, STATE } from "./protocol.ts";
+import { CTRL, type GemmKernel, IDLE_EXIT_MS, SPIN_MS, spinWhile, STATE } from "./protocol.ts";
 
 /** The worker's global scope, typed without the worker lib (checked together with window code). */
 const scope = self as unknown as {
@@ -20,7 +20,9 @@ scope.onmessage = (
   Atomics.store(ctrl, CTRL.state, STATE.idle);
   Atomics.notify(ctrl, CTRL.state);
   while (true) {
-    const woke = Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
+    const woke = spinWhile(ctrl, STATE.idle, SPIN_MS)
+      ? "not-equal"
+      : Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
     if (Atomics.load(ctrl, CTRL.state) === STATE.task) {
       exports.gemm(
         ctrl[CTRL.mPanels],
@@ -28,7 +30,12 @@ scope.onmessage = (
         ctrl[CTRL.jp1],
         ctrl[CTRL.k],
         ctrl[CTRL.a],
+        ctrl[CTRL.aPanel],
+        ctrl[CTRL.aRow],
+        ctrl[CTRL.aStep],
         ctrl[CTRL.b],
+        ctrl[CTRL.bPanel],
+        ctrl[CTRL.bStep],
         ctrl[CTRL.c],
         ctrl[CTRL.ldc],
       );

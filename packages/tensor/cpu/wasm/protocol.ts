@@ -9,9 +9,14 @@ export const CTRL = {
   jp1: 3,
   k: 4,
   a: 5,
-  b: 6,
-  c: 7,
-  ldc: 8,
+  aPanel: 6,
+  aRow: 7,
+  aStep: 8,
+  b: 9,
+  bPanel: 10,
+  bStep: 11,
+  c: 12,
+  ldc: 13,
   length: 16,
 } as const;
 
@@ -30,10 +35,32 @@ export const STATE = {
 /** How long the helper waits for work before it leaves. */
 export const IDLE_EXIT_MS = 250;
 
+/**
+ * How long a thread spins on the control word before it sleeps on it. A
+ * sleeping thread takes tens of microseconds to wake, as long as a whole
+ * small product; training calls products back to back, so a short spin keeps
+ * the hand-off cheap.
+ */
+export const SPIN_MS = 0.5;
+
+/** Spin until `ctrl[CTRL.state]` is no longer `value` or `ms` pass; true if it changed. */
+export function spinWhile(ctrl: Int32Array, value: number, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(ctrl, CTRL.state) !== value) return true;
+    if (performance.now() >= until) return false;
+  }
+}
+
 /** Bytes reserved for the control block at the start of memory. */
 export const RESERVED_BYTES = 1024;
 
-/** The GEMM kernel both threads call: C panels jp0..jp1 of packed A and B. */
+/**
+ * The GEMM kernel both threads call: column panels jp0..jp1 of C. Byte
+ * addresses and strides: A(i, p) at `a + ⌊i/MR⌋·aPanel + (i mod MR)·aRow +
+ * p·aStep`, B(p, j) at `b + ⌊j/NR⌋·bPanel + 4·(j mod NR) + p·bStep`; C's row
+ * stride `ldc` is in floats.
+ */
 export interface GemmKernel {
   gemm(
     mPanels: number,
@@ -41,7 +68,12 @@ export interface GemmKernel {
     jp1: number,
     k: number,
     a: number,
+    aPanel: number,
+    aRow: number,
+    aStep: number,
     b: number,
+    bPanel: number,
+    bStep: number,
     c: number,
     ldc: number,
   ): void;

@@ -24,6 +24,8 @@ const EXPR: Record<BinaryOp, string> = {
   le: "select(0.0, 1.0, u <= v)",
   gt: "select(0.0, 1.0, u > v)",
   ge: "select(0.0, 1.0, u >= v)",
+  reluGrad: "select(0.0, u, v > 0.0)",
+  sigmoidGrad: "u * (v * (1.0 - v))",
 };
 
 // WGSL's pow is undefined for negative bases; match Math.pow for integer exponents.
