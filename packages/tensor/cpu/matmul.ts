@@ -30,8 +30,8 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     wasmGemmAvailable()
   ) {
     const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
-    wasmMatmul(a as Float32Array, b as Float32Array, spec, out);
-    return out;
+    if (wasmMatmul(a as Float32Array, b as Float32Array, spec, out)) return out;
+    release(out); // the kernels' memory is full: the reference serves
   }
   return matmulReference(a, b, spec, dtype);
 }

@@ -2,8 +2,12 @@
 // time, so released arrays wait here, zeroed on reuse, instead of going
 // back to the allocator (which kept the process's memory growing: glibc
 // serves freed mid-size blocks from its arenas and fragments them).
+// float32 arrays come from the WebAssembly kernels' heap (wasm_memory.ts)
+// where it runs, so that the kernels read them in place; the rest, and
+// everything where it does not run, are ordinary typed arrays kept here.
 
 import type { DType, TypedArray } from "../dtype.ts";
+import { heapArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 const MAX_PER_SIZE = 64;
@@ -21,6 +25,11 @@ const key = (dtype: DType, n: number) => `${dtype}:${n}`;
  *   element pass false and skip a pass over memory.
  */
 export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
+  // float32 arrays live in the WebAssembly kernels' memory where it can hold them
+  if (dtype === "float32") {
+    const h = heapArray(n, zeroed);
+    if (h) return h;
+  }
   if (n >= MIN_POOLED_LENGTH) {
     const list = free.get(key(dtype, n));
     const a = list?.pop();
@@ -35,6 +44,7 @@ export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
 
 /** Give an array back for reuse (its contents are discarded). */
 export function release(a: TypedArray): void {
+  if (releaseHeapArray(a)) return;
   if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) {
     return;
   }

@@ -38,7 +38,9 @@ export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
               out.fill(pad, o, o + lo);
               out.fill(pad, o + hi, o + s.outW);
             }
-            if (s.sw === 1) out.set(x.subarray(row + lo, row + hi), o + lo);
+            // set() pays a call per row; short rows (16 wide in a CNN's second layer) copy faster by hand
+            if (s.sw === 1 && hi - lo >= 64) out.set(x.subarray(row + lo, row + hi), o + lo);
+            else if (s.sw === 1) { for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox]; }
             else for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox * s.sw];
           }
         }

@@ -5,33 +5,22 @@
 // WebAssembly SIMD or shared memory.
 
 import type { MatmulSpec } from "../backend.ts";
-import { GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
+import { CTRL, SPIN_MS, spinWhile, STATE } from "./wasm/protocol.ts";
 import {
-  CTRL,
-  type GemmKernel,
-  RESERVED_BYTES,
-  SPIN_MS,
-  spinWhile,
-  STATE,
-} from "./wasm/protocol.ts";
+  allocBlock,
+  blockBytes,
+  type Engine,
+  ensureMemory,
+  freeBlock,
+  heapAddress,
+  heapF32,
+  wasmEngine,
+} from "./wasm_memory.ts";
 
 const MR = 6, NR = 8;
-const PAGE = 65536;
+/** B with rows this long or longer is packed even untransposed (a row step would cost a page). */
+const PACK_WIDE_B = 1024;
 
-interface Exports extends GemmKernel {
-  pack_at(src: number, m: number, k: number, dst: number): void;
-  pack_b(src: number, k: number, n: number, trans: number, dst: number): void;
-}
-
-interface Engine {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  exports: Exports;
-  ctrl: Int32Array;
-  threads: boolean;
-}
-
-let engine: Engine | null | undefined;
 let helperTasks = 0;
 
 /** How many products the helper thread has shared (tests check it takes part). */
@@ -45,32 +34,6 @@ export let PARALLEL_MIN_MACS = 1 << 20;
 /** Set the threshold above which the second thread helps (tests lower it). */
 export function setParallelThreshold(macs: number): void {
   PARALLEL_MIN_MACS = macs;
-}
-
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-function start(): Engine | null {
-  try {
-    const module = new WebAssembly.Module(decode(GEMM_WASM_BASE64));
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true });
-    const exports = new WebAssembly.Instance(module, { env: { memory } })
-      .exports as unknown as Exports;
-    const ctrl = new Int32Array(memory.buffer, 0, CTRL.length);
-    let threads = false;
-    try {
-      threads = typeof Worker !== "undefined" &&
-        (globalThis.navigator?.hardwareConcurrency ?? 1) > 1 &&
-        !(globalThis as { RECOGNIZE_SINGLE_THREAD?: boolean }).RECOGNIZE_SINGLE_THREAD;
-    } catch { /* no navigator */ }
-    return { module, memory, exports, ctrl, threads };
-  } catch {
-    return null; // no SIMD or no shared memory: the TypeScript kernels serve
-  }
 }
 
 function spawnHelper(e: Engine): void {
@@ -90,24 +53,30 @@ function spawnHelper(e: Engine): void {
 
 /** Whether the WebAssembly kernels run here. */
 export function wasmGemmAvailable(): boolean {
-  if (engine === undefined) engine = start();
-  return engine !== null;
+  return wasmEngine() !== null;
 }
 
-function ensureBytes(e: Engine, bytes: number): Float32Array {
-  const have = e.memory.buffer.byteLength;
-  if (bytes > have) e.memory.grow(Math.ceil((bytes - have) / PAGE));
-  return new Float32Array(e.memory.buffer);
+// One scratch block, kept between products and replaced by a larger one when needed.
+let scratchAt = -1, scratchBytes = 0;
+
+function scratch(bytes: number): number {
+  if (bytes <= scratchBytes) return scratchAt;
+  if (scratchAt >= 0) freeBlock(scratchAt, scratchBytes);
+  scratchAt = allocBlock(bytes);
+  scratchBytes = scratchAt < 0 ? 0 : blockBytes(bytes);
+  return scratchAt;
 }
 
 /**
  * `out[batch, m, n] = op(A[b]) · op(B[b])` for float32, on the WebAssembly kernels.
+ * Operands that live in the kernels' memory (see wasm_memory.ts) are read in place.
  *
  * @param a A's elements.
  * @param b B's elements.
  * @param spec The product.
  * @param out The result (`batch·m·n`), fully overwritten.
  * @param threads Use the helper thread when worthwhile (default true).
+ * @returns False when the memory could not hold the product (nothing written).
  */
 export function wasmMatmul(
   a: Float32Array,
@@ -115,60 +84,89 @@ export function wasmMatmul(
   spec: MatmulSpec,
   out: Float32Array,
   threads = true,
-): void {
-  if (!wasmGemmAvailable()) throw new Error("internal: WebAssembly GEMM unavailable");
-  const e = engine!;
+): boolean {
+  const e = wasmEngine();
+  if (!e) throw new Error("internal: WebAssembly GEMM unavailable");
   const { batch, m, n, k } = spec;
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const mp = mPanels * MR, np = nPanels * NR;
-  // A and B are read where they lie; a transposed A is packed ([mPanels][k][MR]),
-  // a transposed B too ([nPanels][k][NR]).
-  // The kernel reads the padding rows and columns of the last panels past the
-  // operands' ends (into the next region or the slack); what they produce
-  // lands in C's padding, which is not copied out.
-  // layout in floats: [control | A | B | packed A | packed B | C | slack]
-  const base = RESERVED_BYTES / 4;
-  const aAt = base,
-    bAt = aAt + m * k,
-    paAt = bAt + k * n,
-    pbAt = paAt + (spec.transA ? mp * k : 0),
-    cAt = pbAt + (spec.transB ? np * k : 0),
-    end = cAt + mp * np + (MR + NR) * (k + 1);
-  let f = ensureBytes(e, end * 4);
+  const aHome = heapAddress(a), bHome = heapAddress(b), outHome = heapAddress(out);
+  const direct = outHome >= 0 && n % NR === 0;
+  const fullPanels = Math.floor(m / MR);
+  // Scratch, in floats: [A copy | B copy | packed A | packed B | C]. A, B and C
+  // are read where they lie; a transposed operand, or a wide B, is packed into
+  // panels ([mPanels][k][MR], [nPanels][k][NR]). The last panels' padding rows and
+  // columns read past an operand's end (whatever lies there): what they
+  // produce lands in C's padding, which is not copied out. `reach` bounds
+  // those reads, so the memory is grown to cover them.
+  const reach = (MR + NR) * (k + m + n) + 16;
+  const aLen = aHome < 0 ? m * k + reach : 0,
+    bLen = bHome < 0 ? k * n + reach : 0,
+    paLen = spec.transA ? mp * k : 0,
+    packB = spec.transB || n >= PACK_WIDE_B,
+    pbLen = packB ? np * k : 0;
+  const s = scratch(4 * (aLen + bLen + paLen + pbLen + mp * np + reach));
+  if (s < 0) return false;
+  const aAt = s / 4, bAt = aAt + aLen, paAt = bAt + bLen, pbAt = paAt + paLen, cAt = pbAt + pbLen;
+  const lastA = aHome + 4 * (spec.strideA * (batch - 1) + m * k + reach);
+  const lastB = bHome + 4 * (spec.strideB * (batch - 1) + k * n + reach);
+  if (!ensureMemory(e, Math.max(s + scratchBytes, lastA, lastB))) return false;
+  let f = heapF32(e);
   // byte strides of A(i, p) = a + ⌊i/MR⌋·aPanel + (i mod MR)·aRow + p·aStep
-  const [aIn, aPanel, aRow, aStep] = spec.transA
-    ? [paAt, 4 * MR * k, 4, 4 * MR]
-    : [aAt, 4 * MR * k, 4 * k, 4];
+  const [aPanel, aRow, aStep] = spec.transA ? [4 * MR * k, 4, 4 * MR] : [4 * MR * k, 4 * k, 4];
   // and of B(p, j) = b + ⌊j/NR⌋·bPanel + 4·(j mod NR) + p·bStep
-  const [bIn, bPanel, bStep] = spec.transB ? [pbAt, 4 * NR * k, 4 * NR] : [bAt, 4 * NR, 4 * n];
+  const [bPanel, bStep] = packB ? [4 * NR * k, 4 * NR] : [4 * NR, 4 * n];
   const parallel = threads && e.threads && m * n * k >= PARALLEL_MIN_MACS && nPanels >= 2;
   if (parallel && Atomics.load(e.ctrl, CTRL.state) === STATE.gone) spawnHelper(e);
+  let aIn = 0, bIn = 0;
   for (let z = 0; z < batch; z++) {
     if (z === 0 || spec.strideA !== 0) {
-      f.set(a.subarray(z * spec.strideA, z * spec.strideA + m * k), aAt);
-      if (spec.transA) e.exports.pack_at(aAt * 4, m, k, paAt * 4);
+      let from = aHome + 4 * z * spec.strideA;
+      if (aHome < 0) {
+        f.set(a.subarray(z * spec.strideA, z * spec.strideA + m * k), aAt);
+        from = aAt * 4;
+      }
+      aIn = from;
+      if (spec.transA) {
+        e.exports.pack_at(from, m, k, paAt * 4);
+        aIn = paAt * 4;
+      }
     }
     if (z === 0 || spec.strideB !== 0) {
-      f.set(b.subarray(z * spec.strideB, z * spec.strideB + k * n), bAt);
-      if (spec.transB) e.exports.pack_b(bAt * 4, k, n, 1, pbAt * 4);
+      let from = bHome + 4 * z * spec.strideB;
+      if (bHome < 0) {
+        f.set(b.subarray(z * spec.strideB, z * spec.strideB + k * n), bAt);
+        from = bAt * 4;
+      }
+      bIn = from;
+      if (packB) {
+        if (spec.transB) e.exports.pack_bt(from, k, n, pbAt * 4);
+        else e.exports.pack_bn(from, k, n, pbAt * 4);
+        bIn = pbAt * 4;
+      }
     }
+    // C's whole MR-row panels go straight into `out` when it lies in the memory
+    // and its rows hold whole NR-column panels; the rest (and every C
+    // elsewhere) goes through the scratch C with its padding, then is copied.
+    const cOut = outHome + 4 * z * m * n;
+    const [mainPanels, cMain, ldcMain] = direct ? [fullPanels, cOut, n] : [mPanels, cAt * 4, np];
     const split = parallel ? Math.floor(nPanels / 2) : nPanels;
     let posted = false;
-    if (split < nPanels && Atomics.load(e.ctrl, CTRL.state) === STATE.idle) {
+    if (split < nPanels && mainPanels > 0 && Atomics.load(e.ctrl, CTRL.state) === STATE.idle) {
       const ctrl = e.ctrl;
-      ctrl[CTRL.mPanels] = mPanels;
+      ctrl[CTRL.mPanels] = mainPanels;
       ctrl[CTRL.jp0] = split;
       ctrl[CTRL.jp1] = nPanels;
       ctrl[CTRL.k] = k;
-      ctrl[CTRL.a] = aIn * 4;
+      ctrl[CTRL.a] = aIn;
       ctrl[CTRL.aPanel] = aPanel;
       ctrl[CTRL.aRow] = aRow;
       ctrl[CTRL.aStep] = aStep;
-      ctrl[CTRL.b] = bIn * 4;
+      ctrl[CTRL.b] = bIn;
       ctrl[CTRL.bPanel] = bPanel;
       ctrl[CTRL.bStep] = bStep;
-      ctrl[CTRL.c] = cAt * 4;
-      ctrl[CTRL.ldc] = np;
+      ctrl[CTRL.c] = cMain;
+      ctrl[CTRL.ldc] = ldcMain;
       // the helper may be leaving: hand over only if it still waits
       posted = Atomics.compareExchange(ctrl, CTRL.state, STATE.idle, STATE.task) === STATE.idle;
       if (posted) {
@@ -176,29 +174,24 @@ export function wasmMatmul(
         Atomics.notify(ctrl, CTRL.state);
       }
     }
-    e.exports.gemm(
-      mPanels,
-      0,
-      posted ? split : nPanels,
-      k,
-      aIn * 4,
-      aPanel,
-      aRow,
-      aStep,
-      bIn * 4,
-      bPanel,
-      bStep,
-      cAt * 4,
-      np,
-    );
+    const kernel = e.exports;
+    const run = (panels: number, jp1: number, aFrom: number, c: number, ldc: number) =>
+      kernel.gemm(panels, 0, jp1, k, aFrom, aPanel, aRow, aStep, bIn, bPanel, bStep, c, ldc);
+    if (mainPanels > 0) run(mainPanels, posted ? split : nPanels, aIn, cMain, ldcMain);
+    // the partial last row panel, into the scratch C
+    if (direct && fullPanels < mPanels) run(1, nPanels, aIn + fullPanels * aPanel, cAt * 4, np);
     if (posted && !spinWhile(e.ctrl, STATE.task, SPIN_MS)) {
       while (Atomics.load(e.ctrl, CTRL.state) === STATE.task) {
         Atomics.wait(e.ctrl, CTRL.state, STATE.task, 50);
       }
     }
-    f = new Float32Array(e.memory.buffer);
+    f = heapF32(e);
     const o = z * m * n;
-    if (np === n) out.set(f.subarray(cAt, cAt + m * n), o);
+    if (direct) {
+      const r0 = fullPanels * MR;
+      if (r0 < m) out.set(f.subarray(cAt, cAt + (m - r0) * n), o + r0 * n);
+    } else if (np === n) out.set(f.subarray(cAt, cAt + m * n), o);
     else for (let i = 0; i < m; i++) out.set(f.subarray(cAt + i * np, cAt + i * np + n), o + i * n);
   }
+  return true;
 }

@@ -12,16 +12,30 @@ import {
   wasmGemmAvailable,
   wasmMatmul,
 } from "./wasm_gemm.ts";
+import { HEAP_MIN_LENGTH, heapAddress, heapArray } from "./wasm_memory.ts";
 import { buildGemm, embedded } from "./wasm/build.ts";
 
-function check(spec: MatmulSpec, threads: boolean, g: Generator) {
+/** Where the operands live: ordinary arrays (copied in), or the kernels' heap (read in place). */
+type Home = "js" | "heap";
+
+function array(n: number, home: Home): Float32Array {
+  if (home === "js") return new Float32Array(n);
+  // NaN right after the array: the kernel's reads past an operand's end (the
+  // last panels' padding) and its writes into C must stay out of the result
+  const h = heapArray(Math.max(n + 256, HEAP_MIN_LENGTH), false);
+  assert.ok(h, "the heap hands out an array");
+  return h.fill(NaN).subarray(0, n);
+}
+
+function check(spec: MatmulSpec, threads: boolean, g: Generator, home: Home = "js") {
   const aLen = (spec.strideA || spec.m * spec.k) * (spec.strideA ? spec.batch : 1);
   const bLen = (spec.strideB || spec.k * spec.n) * (spec.strideB ? spec.batch : 1);
-  const a = g.fillUniform(new Float32Array(aLen), -1, 1);
-  const b = g.fillUniform(new Float32Array(bLen), -1, 1);
+  const a = g.fillUniform(array(aLen, home), -1, 1);
+  const b = g.fillUniform(array(bLen, home), -1, 1);
   const expected = matmulReference(a, b, spec, "float32");
-  const out = new Float32Array(spec.batch * spec.m * spec.n).fill(NaN);
-  wasmMatmul(a, b, spec, out, threads);
+  const out = array(spec.batch * spec.m * spec.n, home).fill(NaN);
+  if (home === "heap") assert.ok(heapAddress(a) >= 0 && heapAddress(out) >= 0);
+  assert.ok(wasmMatmul(a, b, spec, out, threads));
   for (let i = 0; i < out.length; i++) {
     const tol = 1e-5 * spec.k + 1e-5;
     if (!(Math.abs(out[i] - expected[i]) <= tol)) {
@@ -37,17 +51,39 @@ Deno.test({
   ignore: !wasmGemmAvailable(),
   fn: () => {
     const g = new Generator(1);
-    const shapes = [[1, 1, 1], [5, 7, 3], [6, 8, 256], [7, 9, 257], [33, 65, 70], [130, 17, 513], [
-      64,
-      200,
-      31,
-    ]];
-    for (const [m, n, k] of shapes) {
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          check({ batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n }, false, g);
+    // edge panels in either direction or both, K past one block, C written in place
+    // (n a multiple of 8) with and without a partial row panel
+    const shapes = [
+      [1, 1, 1],
+      [5, 7, 3],
+      [6, 8, 256],
+      [7, 9, 257],
+      [33, 65, 70],
+      [130, 17, 513],
+      [
+        64,
+        200,
+        31,
+      ],
+      [33, 64, 70],
+      [12, 16, 9],
+      [1, 8, 300],
+    ];
+    for (const home of ["js", "heap"] as const) {
+      for (const [m, n, k] of shapes) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const spec = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
+            check(spec, false, g, home);
+          }
         }
       }
+      check(
+        { batch: 3, m: 10, n: 16, k: 20, transA: false, transB: true, strideA: 200, strideB: 320 },
+        false,
+        g,
+        home,
+      );
     }
     // batches: each with its own operands, or one A (conv weights) shared by all
     check(
@@ -89,6 +125,7 @@ Deno.test({
       // the helper starts asynchronously (under deno test its module is type-checked first)
       for (let round = 0; round < 100 && helperTaskCount() < before + 2; round++) {
         check(spec, true, g);
+        check({ ...spec, n: 96, strideB: 28800 }, true, g, "heap");
         await new Promise((r) => setTimeout(r, 100));
       }
       if ((navigator.hardwareConcurrency ?? 1) > 1) {

@@ -9,8 +9,8 @@
  * 4-lane registers while it walks K, in blocks of KC so that what it reads
  * stays in the L1 cache. It reads A and B where they lie, through strides
  * (rows of A, rows of B), and packs only what it cannot read well in place:
- * a transposed B, whose NR columns are not side by side, into panels
- * `[k][NR]`, and a transposed A into panels `[k][MR]`.
+ * a transposed B, whose NR columns are not side by side, or a wide one,
+ * into panels `[k][NR]`, and a transposed A into panels `[k][MR]`.
  * Products of small matrices, the common case in training, spend as much
  * time moving operands as multiplying them: every pass saved counts.
  *
@@ -21,8 +21,11 @@
 export const MR = 6;
 /** Columns of B per panel (and of C per micro-tile). */
 export const NR = 8;
-/** K elements per cache block. */
-export const KC = 256;
+/**
+ * The most K elements per cache block; K is cut into equal blocks no longer
+ * than this (288 is one block, not 256 + 32: every block is a pass over C).
+ */
+export const KC = 512;
 
 const lines: string[] = [];
 const emit = (s: string) => lines.push(s);
@@ -111,52 +114,76 @@ function packAt(): void {
   emit(`  )`);
 }
 
-function packB(): void {
-  // src [k,n] (or [n,k] when trans) → dst panels [ceil(n/NR)][k][NR], zero-padded columns
+function packBt(): void {
+  // Bᵀ stored [n, k] → panels [ceil(n/NR)][k][NR]: NR rows of the source,
+  // read side by side, one element from each per step of k. A partial last
+  // panel reads rows past the source's end (whatever follows it): those
+  // columns only reach C's padding.
+  const cols = Array.from({ length: NR }, (_, c) => `$r${c}`);
   emit(
-    `  (func (export "pack_b") (param $src i32) (param $k i32) (param $n i32) (param $trans i32) (param $dst i32)`,
+    `  (func (export "pack_bt") (param $src i32) (param $k i32) (param $n i32) (param $dst i32)`,
   );
-  emit(`    (local $jp i32) (local $p i32) (local $c i32) (local $j i32) (local $panels i32)`);
+  emit(
+    `    (local $jp i32) (local $p i32) (local $panels i32) (local $ldb i32) ${
+      cols.map((r) => `(local ${r} i32)`).join(" ")
+    }`,
+  );
   emit(
     `    (local.set $panels (i32.div_u (i32.add (local.get $n) (i32.const ${
       NR - 1
     })) (i32.const ${NR})))`,
   );
+  emit(`    (local.set $ldb (i32.shl (local.get $k) (i32.const 2)))`);
   emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $jp) (local.get $panels)))`);
+  emit(
+    `      (local.set $r0 (i32.add (local.get $src) (i32.mul (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $ldb))))`,
+  );
+  for (let c = 1; c < NR; c++) {
+    emit(`      (local.set $r${c} (i32.add (local.get $r${c - 1}) (local.get $ldb)))`);
+  }
   emit(`      (local.set $p (i32.const 0))`);
   emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
-  emit(`        (local.set $j (i32.mul (local.get $jp) (i32.const ${NR})))`);
-  // a whole row of the panel in two vector copies when it lies inside B and B is not transposed
+  for (let c = 0; c < NR; c++) {
+    emit(`        (f32.store offset=${4 * c} (local.get $dst) (f32.load (local.get $r${c})))`);
+    emit(`        (local.set $r${c} (i32.add (local.get $r${c}) (i32.const 4)))`);
+  }
+  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))`);
+  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
+  emit(`      (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l0)))`);
+  emit(`  )`);
+}
+
+function packBn(): void {
+  // B stored [k, n] → panels [ceil(n/NR)][k][NR]. Read in place, a wide B
+  // (rows of 4 KiB and more) costs the micro-kernel a page per step of k; the
+  // panels are contiguous. A partial last panel reads past the row's end.
   emit(
-    `        (if (i32.and (i32.eqz (local.get $trans)) (i32.le_u (i32.add (local.get $j) (i32.const ${NR})) (local.get $n)))`,
+    `  (func (export "pack_bn") (param $src i32) (param $k i32) (param $n i32) (param $dst i32)`,
   );
-  emit(`          (then`);
+  emit(`    (local $jp i32) (local $p i32) (local $panels i32) (local $ldb i32) (local $from i32)`);
   emit(
-    `            (v128.store offset=0 (local.get $dst) (v128.load offset=0 (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)) (i32.const 2)))))`,
+    `    (local.set $panels (i32.div_u (i32.add (local.get $n) (i32.const ${
+      NR - 1
+    })) (i32.const ${NR})))`,
   );
+  emit(`    (local.set $ldb (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $jp) (local.get $panels)))`);
   emit(
-    `            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)) (i32.const 2)))))`,
+    `      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $jp) (i32.const ${
+      4 * NR
+    }))))`,
   );
-  emit(`            (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR}))))`);
-  emit(`          (else`);
-  emit(`            (local.set $c (i32.const 0))`);
-  emit(`            (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $c) (i32.const ${NR})))`);
-  emit(
-    `              (local.set $j (i32.add (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $c)))`,
-  );
-  emit(
-    `              (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $j) (local.get $n))`,
-  );
-  emit(
-    `                (then (f32.load (i32.add (local.get $src) (i32.shl (if (result i32) (local.get $trans)`,
-  );
-  emit(`                  (then (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p)))`);
-  emit(
-    `                  (else (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j)))) (i32.const 2)))))`,
-  );
-  emit(`                (else (f32.const 0))))`);
-  emit(`              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`);
-  emit(`              (local.set $c (i32.add (local.get $c) (i32.const 1))) (br $l2)))))`);
+  emit(`      (local.set $p (i32.const 0))`);
+  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
+  for (let h = 0; h < NR / 4; h++) {
+    emit(
+      `        (v128.store offset=${16 * h} (local.get $dst) (v128.load offset=${
+        16 * h
+      } (local.get $from)))`,
+    );
+  }
+  emit(`        (local.set $from (i32.add (local.get $from) (local.get $ldb)))`);
+  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))`);
   emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
   emit(`      (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l0)))`);
   emit(`  )`);
@@ -169,11 +196,22 @@ function gemm(): void {
   emit(
     `  (func (export "gemm") (param $mPanels i32) (param $jp0 i32) (param $jp1 i32) (param $k i32) (param $a i32) (param $aPanel i32) (param $aRow i32) (param $aStep i32) (param $b i32) (param $bPanel i32) (param $bStep i32) (param $c i32) (param $ldc i32)`,
   );
-  emit(`    (local $k0 i32) (local $kl i32) (local $jp i32) (local $ip i32) (local $ldcb i32)`);
+  emit(
+    `    (local $k0 i32) (local $kl i32) (local $jp i32) (local $ip i32) (local $ldcb i32) (local $kc i32)`,
+  );
   emit(`    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))`);
+  // kc = ⌈k / ⌈k / KC⌉⌉ (at least 1, so that k = 0 ends at once)
+  emit(
+    `    (local.set $kc (i32.div_u (i32.add (local.get $k) (i32.const ${
+      KC - 1
+    })) (i32.const ${KC})))`,
+  );
+  emit(
+    `    (local.set $kc (select (i32.div_u (i32.sub (i32.add (local.get $k) (local.get $kc)) (i32.const 1)) (local.get $kc)) (i32.const 1) (local.get $kc)))`,
+  );
   emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $k0) (local.get $k)))`);
   emit(
-    `      (local.set $kl (select (i32.sub (local.get $k) (local.get $k0)) (i32.const ${KC}) (i32.lt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const ${KC}))))`,
+    `      (local.set $kl (select (i32.sub (local.get $k) (local.get $k0)) (local.get $kc) (i32.lt_u (i32.sub (local.get $k) (local.get $k0)) (local.get $kc))))`,
   );
   emit(`      (local.set $jp (local.get $jp0))`);
   emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $jp) (local.get $jp1)))`);
@@ -194,7 +232,7 @@ function gemm(): void {
   emit(`            (local.get $ldcb) (i32.ne (local.get $k0) (i32.const 0)))`);
   emit(`          (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $l2)))`);
   emit(`        (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l1)))`);
-  emit(`      (local.set $k0 (i32.add (local.get $k0) (i32.const ${KC}))) (br $l0)))`);
+  emit(`      (local.set $k0 (i32.add (local.get $k0) (local.get $kc))) (br $l0)))`);
   emit(`  )`);
 }
 
@@ -202,12 +240,15 @@ function gemm(): void {
 export function gemmWat(): string {
   lines.length = 0;
   emit(`;; Generated by packages/tensor/cpu/wasm/gemm_wat.ts (deno task build:wasm). Do not edit.`);
-  emit(`;; f32 GEMM with WebAssembly SIMD: ${MR}x${NR} micro-kernel, K blocked by ${KC}.`);
+  emit(
+    `;; f32 GEMM with WebAssembly SIMD: ${MR}x${NR} micro-kernel, K in equal blocks of at most ${KC}.`,
+  );
   emit(`(module`);
   emit(`  (import "env" "memory" (memory 1 32768 shared))`);
   microKernel();
   packAt();
-  packB();
+  packBt();
+  packBn();
   gemm();
   emit(`)`);
   return lines.join("\n") + "\n";

@@ -1,0 +1,182 @@
+// The WebAssembly kernels' memory, and a heap in it for the CPU backend's
+// float32 arrays. A tensor that lives in this memory is read by the kernels
+// where it lies: no copy in before a matrix product, and (for whole-tile
+// results) none out after it. Products of the small matrices of training
+// spend as much time moving operands as multiplying them.
+//
+// The heap hands out blocks in size classes (four per power of two, so at
+// most a quarter is wasted) and keeps freed blocks for reuse: a training
+// step asks for the same sizes every time. WebAssembly memory never shrinks,
+// so the heap's size is the high-water mark of what was live at once.
+
+import { GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
+import { CTRL, type GemmKernel, RESERVED_BYTES } from "./wasm/protocol.ts";
+
+const PAGE = 65536;
+/** Memory's upper bound, in pages (2 GiB, the most a 32-bit memory addresses safely). */
+const MAX_PAGES = 32768;
+/** Arrays shorter than this stay ordinary typed arrays: copying them costs nothing. */
+export const HEAP_MIN_LENGTH = 1024;
+/** Blocks start on cache lines. */
+const ALIGN = 64;
+
+/** The kernel module's exports. */
+export interface KernelExports extends GemmKernel {
+  pack_at(src: number, m: number, k: number, dst: number): void;
+  pack_bt(src: number, k: number, n: number, dst: number): void;
+  pack_bn(src: number, k: number, n: number, dst: number): void;
+}
+
+/** The instantiated kernels and their shared memory. */
+export interface Engine {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  ctrl: Int32Array;
+  threads: boolean;
+}
+
+let engine: Engine | null | undefined;
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function start(): Engine | null {
+  try {
+    const module = new WebAssembly.Module(decode(GEMM_WASM_BASE64));
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const exports = new WebAssembly.Instance(module, { env: { memory } })
+      .exports as unknown as KernelExports;
+    const ctrl = new Int32Array(memory.buffer, 0, CTRL.length);
+    let threads = false;
+    try {
+      threads = typeof Worker !== "undefined" &&
+        (globalThis.navigator?.hardwareConcurrency ?? 1) > 1 &&
+        !(globalThis as { RECOGNIZE_SINGLE_THREAD?: boolean }).RECOGNIZE_SINGLE_THREAD;
+    } catch { /* no navigator */ }
+    sabs.add(memory.buffer);
+    return { module, memory, exports, ctrl, threads };
+  } catch {
+    return null; // no SIMD or no shared memory: the TypeScript kernels serve
+  }
+}
+
+/** The kernels, or null where WebAssembly SIMD or shared memory is missing. */
+export function wasmEngine(): Engine | null {
+  if (engine === undefined) engine = start();
+  return engine;
+}
+
+/** Every buffer object the memory has shown (a grown memory shows a new one). */
+const sabs = new WeakSet<ArrayBufferLike>();
+const freeBlocks = new Map<number, number[]>();
+let top = RESERVED_BYTES;
+let heapBytes = 0;
+let heapOn = true;
+
+/**
+ * Turn the heap off or on (new arrays only). Tests use it to run the same
+ * kernels on operands outside the memory.
+ */
+export function setHeapEnabled(on: boolean): void {
+  heapOn = on;
+}
+
+/** Bytes of the block that holds `bytes`: four classes per power of two. */
+export function blockBytes(bytes: number): number {
+  const b = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  const pow = 2 ** Math.ceil(Math.log2(b));
+  const quarter = pow / 8;
+  let size = pow;
+  for (let q = 5; q < 8; q++) {
+    if (quarter * q >= b) {
+      size = quarter * q;
+      break;
+    }
+  }
+  return Math.ceil(size / ALIGN) * ALIGN;
+}
+
+/** The memory as floats, current after any growth. */
+export function heapF32(e: Engine): Float32Array {
+  const buf = e.memory.buffer;
+  sabs.add(buf);
+  return new Float32Array(buf);
+}
+
+/** Grow the memory to at least `bytes`; false when it cannot. */
+export function ensureMemory(e: Engine, bytes: number): boolean {
+  const have = e.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  const pages = Math.ceil((bytes - have) / PAGE);
+  if (have / PAGE + pages > MAX_PAGES) return false;
+  try {
+    e.memory.grow(pages);
+  } catch {
+    return false;
+  }
+  sabs.add(e.memory.buffer);
+  return true;
+}
+
+/** A block of `bytes` (rounded to its class), or -1 when the memory is full. */
+export function allocBlock(bytes: number): number {
+  const e = wasmEngine();
+  if (!e) return -1;
+  const size = blockBytes(bytes);
+  const reuse = freeBlocks.get(size)?.pop();
+  if (reuse !== undefined) return reuse;
+  if (!ensureMemory(e, top + size)) return -1;
+  const at = top;
+  top += size;
+  heapBytes += size;
+  return at;
+}
+
+/** Give back a block from {@link allocBlock}. */
+export function freeBlock(at: number, bytes: number): void {
+  const size = blockBytes(bytes);
+  let list = freeBlocks.get(size);
+  if (!list) freeBlocks.set(size, list = []);
+  list.push(at);
+}
+
+/**
+ * A float32 array in the kernels' memory, or null (too short, heap off,
+ * no WebAssembly, or memory full). Fresh blocks are zero; reused ones are
+ * zeroed when `zeroed`.
+ */
+export function heapArray(n: number, zeroed: boolean): Float32Array | null {
+  if (!heapOn || n < HEAP_MIN_LENGTH) return null;
+  const e = wasmEngine();
+  if (!e) return null;
+  const fresh = top;
+  const at = allocBlock(4 * n);
+  if (at < 0) return null;
+  const buf = e.memory.buffer;
+  sabs.add(buf);
+  const a = new Float32Array(buf, at, n);
+  if (zeroed && at < fresh) a.fill(0);
+  return a;
+}
+
+/** The byte address of `a` in the kernels' memory, or -1 when it lies elsewhere. */
+export function heapAddress(a: ArrayBufferView): number {
+  return sabs.has(a.buffer) ? a.byteOffset : -1;
+}
+
+/** Return a heap array; false when `a` is not one (the caller keeps it). */
+export function releaseHeapArray(a: Float32Array | Float64Array): boolean {
+  if (!(a instanceof Float32Array) || heapAddress(a) < 0) return false;
+  freeBlock(a.byteOffset, 4 * a.length);
+  return true;
+}
+
+/** Bytes the heap has taken from the memory (live and free blocks). */
+export function heapByteCount(): number {
+  return heapBytes;
+}
