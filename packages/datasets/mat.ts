@@ -12,7 +12,7 @@
  * @module
  */
 
-import { inflateSync } from "node:zlib";
+import { constants as zlibConstants, inflateSync } from "node:zlib";
 import { FormatError, withContext } from "@recognize/io";
 
 /** The MATLAB class of an array. */
@@ -344,6 +344,25 @@ function readMatrix(body: Uint8Array, little: boolean, rowMajor: boolean): MatVa
 }
 
 /**
+ * The size a compressed element inflates to, read from the tag at its start
+ * (inflating only the first bytes), so that it inflates into one buffer:
+ * in the default 16 KiB pieces a 90 MB matrix left the C allocator holding
+ * as much again after it was freed.
+ */
+function inflatedSize(body: Uint8Array, little: boolean, max: number): number {
+  const fallback = 64 * 1024;
+  try {
+    const head = inflateSync(body.subarray(0, 512), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    if (head.length < 8) return fallback;
+    const view = new DataView(head.buffer, head.byteOffset, 8);
+    const size = 8 + view.getUint32(4, little);
+    return Math.min(max, Math.max(fallback, Math.ceil(size / 8) * 8));
+  } catch {
+    return fallback; // the full inflate reports what is wrong
+  }
+}
+
+/**
  * Parse a version-5 MAT-file held in memory.
  *
  * @param bytes The file's content.
@@ -386,7 +405,10 @@ export function readMat(bytes: Uint8Array, options: ReadMatOptions = {}): Map<st
       let inflated: Uint8Array;
       try {
         // node's Buffer is a Uint8Array: use it as it is (copying would double the peak memory)
-        inflated = inflateSync(el.body, { maxOutputLength: maxInflated });
+        inflated = inflateSync(el.body, {
+          maxOutputLength: maxInflated,
+          chunkSize: inflatedSize(el.body, little, maxInflated),
+        });
       } catch (e) {
         throw new FormatError(`a compressed element does not inflate: ${(e as Error).message}`);
       }

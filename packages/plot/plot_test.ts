@@ -3,6 +3,7 @@ import { decode } from "image-js";
 import { confusionMatrixChart, lineChart, sideBySide } from "./charts.ts";
 import { imageFigure, imageGrid } from "./image_grid.ts";
 import { saveFigure, svgToPng, vegaLiteToSvg } from "./render.ts";
+import { Rasterizer } from "./rasterizer_client.ts";
 
 Deno.test("a line chart renders to SVG with its title, axis titles and legend", async () => {
   const svg = await vegaLiteToSvg(lineChart({
@@ -82,4 +83,33 @@ Deno.test("saveFigure writes SVG and PNG, and figures combine panels", async () 
   );
   assert.ok((await Deno.stat(`${dir}/two.png`)).size > 1000);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the rasteriser thread ends once idle and starts again on demand", async () => {
+  const r = new Rasterizer();
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"><rect width="4" height="3"/></svg>`;
+  try {
+    const png = await r.render(svg, 1);
+    assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""), "PNG");
+    assert.equal(decode(png).width, 4);
+    assert.ok(r.running);
+    await new Promise((done) => setTimeout(done, 1500));
+    assert.ok(!r.running, "the idle worker was not ended");
+    await r.render(svg, 2);
+    assert.equal(r.started, 2);
+  } finally {
+    r.stop();
+  }
+});
+
+Deno.test("an SVG resvg cannot read fails with its reason, and the next figure renders", async () => {
+  const r = new Rasterizer();
+  try {
+    await assert.rejects(() => r.render("<svg", 1), /Cannot render the figure: .+/);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"></svg>`;
+    assert.equal(decode(await r.render(svg, 1)).height, 2);
+  } finally {
+    r.stop();
+  }
 });

@@ -8,36 +8,12 @@
 
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import { writeFileAtomic } from "@recognize/io";
+import { rasterize } from "./rasterize.ts";
+import { rasterizer } from "./rasterizer_client.ts";
 
 /** A Vega-Lite specification (kept loose: Vega-Lite validates it). */
 export type VegaLiteSpec = Record<string, unknown>;
-
-let ready: Promise<Uint8Array[]> | null = null;
-
-async function readAsset(specifier: string): Promise<Uint8Array> {
-  const url = new URL(import.meta.resolve(specifier));
-  try {
-    return await Deno.readFile(url);
-  } catch (e) {
-    throw new Error(
-      `Cannot read ${url.pathname} (${(e as Error).message}): install the npm packages (npm ci)`,
-    );
-  }
-}
-
-function init(): Promise<Uint8Array[]> {
-  ready ??= (async () => {
-    await initWasm(readAsset("@resvg/resvg-wasm/index_bg.wasm"));
-    return await Promise.all(
-      ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((f) =>
-        readAsset(`dejavu-fonts-ttf/ttf/${f}`)
-      ),
-    );
-  })();
-  return ready;
-}
 
 /**
  * Render a Vega-Lite specification to SVG.
@@ -58,30 +34,18 @@ export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
 /**
  * Rasterise SVG to PNG.
  *
+ * resvg runs in a worker that leaves once it has been idle for a moment:
+ * its WebAssembly memory grows by tens of megabytes to lay out a figure's
+ * text, and a WebAssembly memory never shrinks while its thread lives.
+ * Where workers are missing it runs here.
+ *
  * @param svg The SVG text.
  * @param scale Pixels per SVG unit (default 2, for sharp text).
  * @returns The PNG bytes.
  */
-export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const fonts = await init();
-  const r = new Resvg(svg, {
-    font: {
-      fontBuffers: fonts,
-      loadSystemFonts: false,
-      defaultFontFamily: "DejaVu Sans",
-      sansSerifFamily: "DejaVu Sans",
-      monospaceFamily: "DejaVu Sans Mono",
-    },
-    fitTo: { mode: "zoom", value: scale },
-    background: "white",
-  });
-  const image = r.render();
-  try {
-    return image.asPng();
-  } finally {
-    image.free();
-    r.free();
-  }
+export function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  if (typeof Worker === "undefined") return rasterize(svg, scale);
+  return rasterizer().render(svg, scale);
 }
 
 /**
