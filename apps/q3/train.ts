@@ -146,37 +146,11 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
     initialWeights = await weightImages(mlp);
   });
   const { mlp, history } = tuned;
-  await saveFigure(
-    `${o.out}/curves`,
-    curves(
-      `1024 → ${o.hidden} → 36, batch ${o.batchSize}, learning rate ${o.learningRate}`,
-      history,
-    ),
-  );
-
-  const grid = (w: Float32Array) =>
-    imageGrid(w, { count: o.hidden, height: 32, width: 32, cols: 8, normalize: "each" });
-  await saveFigure(
-    `${o.out}/weights`,
-    imageFigure("First-layer weights as 32×32 images (each scaled to its own range)", [
-      { heading: "at initialisation", image: grid(initialWeights) },
-      { heading: `after ${o.epochs} epochs`, image: grid(await weightImages(mlp)) },
-    ]),
-    { scale: 1 },
-  );
-
+  const finalWeights = await weightImages(mlp);
   const testEval = await mlp.evaluate(test.x, test.labels);
   const trainEval = await mlp.evaluate(train.x, train.labels);
   const validEval = await mlp.evaluate(valid.x, valid.labels);
   const matrix = confusionMatrix(testLabels, testEval.predicted, classes.length);
-  await saveFigure(
-    `${o.out}/confusion_matrix`,
-    confusionMatrixChart(
-      matrix,
-      classes,
-      `NIST36 test set confusion matrix (accuracy ${(100 * testEval.acc).toFixed(1)}%)`,
-    ),
-  );
   const pairs = topConfusedPairs(matrix, classes, 10);
   await mlp.save(`${o.out}/model.safetensors`, {
     dataset: source,
@@ -203,6 +177,39 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
       };
       run.mlp.params.dispose();
     }
+  }
+  // the data goes before the figures are drawn: drawing takes tens of megabytes of its own
+  for (const t of [train, valid, test]) {
+    t.x.dispose();
+    t.labels.dispose();
+  }
+
+  await saveFigure(
+    `${o.out}/curves`,
+    curves(
+      `1024 → ${o.hidden} → 36, batch ${o.batchSize}, learning rate ${o.learningRate}`,
+      history,
+    ),
+  );
+  const grid = (w: Float32Array) =>
+    imageGrid(w, { count: o.hidden, height: 32, width: 32, cols: 8, normalize: "each" });
+  await saveFigure(
+    `${o.out}/weights`,
+    imageFigure("First-layer weights as 32×32 images (each scaled to its own range)", [
+      { heading: "at initialisation", image: grid(initialWeights) },
+      { heading: `after ${o.epochs} epochs`, image: grid(finalWeights) },
+    ]),
+    { scale: 1 },
+  );
+  await saveFigure(
+    `${o.out}/confusion_matrix`,
+    confusionMatrixChart(
+      matrix,
+      classes,
+      `NIST36 test set confusion matrix (accuracy ${(100 * testEval.acc).toFixed(1)}%)`,
+    ),
+  );
+  if (o.study) {
     for (const [label, r] of Object.entries(study)) {
       await saveFigure(
         `${o.out}/lr_study_${label}`,
@@ -283,10 +290,6 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
     `${o.out}/metrics.json`,
     new TextEncoder().encode(JSON.stringify(metrics, null, 2) + "\n"),
   );
-  for (const t of [train, valid, test]) {
-    t.x.dispose();
-    t.labels.dispose();
-  }
   mlp.params.dispose();
   return metrics;
 }

@@ -17,6 +17,9 @@ import { reduce } from "./reduce.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
 
+/** Uploads of this many elements or more stay out of the WebAssembly heap. */
+const UPLOAD_HEAP_MAX_LENGTH = 1 << 20;
+
 /** The CPU implementation of {@link Backend}; buffers are typed arrays. */
 export class CpuBackend implements Backend<TypedArray> {
   readonly name = "cpu" as const;
@@ -30,7 +33,11 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   upload(data: TypedArray): TypedArray {
-    const a = acquire(data instanceof Float64Array ? "float64" : "float32", data.length, false);
+    // a large array handed in is most likely a dataset, read in slices (which
+    // the slicing ops copy into the heap): it stays ordinary memory, which is
+    // given back when it is freed, as the heap's is not
+    const dtype = data instanceof Float64Array ? "float64" : "float32";
+    const a = acquire(dtype, data.length, false, data.length < UPLOAD_HEAP_MAX_LENGTH);
     a.set(data);
     return this.#track(a);
   }

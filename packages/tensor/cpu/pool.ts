@@ -10,6 +10,8 @@ import type { DType, TypedArray } from "../dtype.ts";
 import { heapArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+/** Larger arrays go back to the allocator: a disposed dataset must not stay pooled. */
+const MAX_POOLED_ARRAY_BYTES = 4 * 1024 * 1024;
 const MAX_PER_SIZE = 64;
 const MIN_POOLED_LENGTH = 64;
 
@@ -23,10 +25,11 @@ const key = (dtype: DType, n: number) => `${dtype}:${n}`;
  *
  * @param zeroed Zero-fill a reused array (default). Kernels that write every
  *   element pass false and skip a pass over memory.
+ * @param heap Allow the WebAssembly kernels' heap (default true).
  */
-export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
+export function acquire(dtype: DType, n: number, zeroed = true, heap = true): TypedArray {
   // float32 arrays live in the WebAssembly kernels' memory where it can hold them
-  if (dtype === "float32") {
+  if (dtype === "float32" && heap) {
     const h = heapArray(n, zeroed);
     if (h) return h;
   }
@@ -48,7 +51,9 @@ export function release(a: TypedArray): void {
   if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) {
     return;
   }
-  if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+  if (pooledBytes + a.byteLength > MAX_POOLED_BYTES || a.byteLength > MAX_POOLED_ARRAY_BYTES) {
+    return;
+  }
   const k = key(a instanceof Float64Array ? "float64" : "float32", a.length);
   let list = free.get(k);
   if (!list) free.set(k, list = []);
