@@ -14,10 +14,9 @@ import {
   crossEntropy,
   Generator,
   randUniform,
-  setCpuKernels,
   tensor,
 } from "@recognize/tensor";
-import { report, timeIt } from "./timing.ts";
+import { kernelPaths, report, timeIt, withKernels } from "./timing.ts";
 
 async function stepSeconds(device: Backend): Promise<number> {
   const g = new Generator(5);
@@ -55,21 +54,18 @@ async function stepSeconds(device: Backend): Promise<number> {
  * @param device The device.
  */
 export async function benchCnnStep(device: Backend): Promise<void> {
-  const seconds = await stepSeconds(device);
-  setCpuKernels("reference");
-  let base: number;
-  try {
-    base = await stepSeconds(cpuBackend());
-  } finally {
-    setCpuKernels("fast");
+  const base = await withKernels("reference", () => stepSeconds(cpuBackend()));
+  for (const path of kernelPaths(device)) {
+    const seconds = await withKernels(path.kernels, () => stepSeconds(device));
+    report({
+      bench: "cnn_step",
+      device: device.name,
+      kernels: path.label,
+      batch: 64,
+      seconds,
+      baseline: "cpu typescript reference",
+      baseline_seconds: base,
+      ratio: base / seconds,
+    });
   }
-  report({
-    bench: "cnn_step",
-    device: device.name,
-    batch: 64,
-    seconds,
-    baseline: "cpu typescript reference",
-    baseline_seconds: base,
-    ratio: base / seconds,
-  });
 }

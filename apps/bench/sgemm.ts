@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type Backend, cpuBackend, noGrad, randNormal, setCpuKernels } from "@recognize/tensor";
-import { report, timeIt } from "./timing.ts";
+import { type Backend, cpuBackend, noGrad, randNormal } from "@recognize/tensor";
+import { kernelPaths, report, timeIt, withKernels } from "./timing.ts";
 
 interface Shape {
   label: string;
@@ -57,35 +57,33 @@ export async function benchSgemm(
   backend: Backend,
   options: { large?: boolean } = {},
 ): Promise<void> {
+  const paths = kernelPaths(backend);
   for (const s of sgemmShapes(backend, options.large ?? false)) {
     const flops = 2 * s.m * s.n * s.k;
-    const t = await seconds(backend, s);
     // the reference is too slow for 4096³ (minutes); it is measured where it takes seconds
-    let base: number | undefined;
-    if (flops <= 4e9) {
-      setCpuKernels("reference");
-      try {
-        base = await seconds(cpuBackend(), s);
-      } finally {
-        setCpuKernels("fast");
-      }
+    const base = flops <= 4e9
+      ? await withKernels("reference", () => seconds(cpuBackend(), s))
+      : undefined;
+    for (const path of paths) {
+      const t = await withKernels(path.kernels, () => seconds(backend, s));
+      report({
+        bench: "sgemm",
+        device: backend.name,
+        kernels: path.label,
+        shape: s.label,
+        m: s.m,
+        n: s.n,
+        k: s.k,
+        seconds: t,
+        gflops: flops / t / 1e9,
+        ...(base
+          ? {
+            baseline: "cpu typescript reference",
+            baseline_gflops: flops / base / 1e9,
+            ratio: base / t,
+          }
+          : {}),
+      });
     }
-    report({
-      bench: "sgemm",
-      device: backend.name,
-      shape: s.label,
-      m: s.m,
-      n: s.n,
-      k: s.k,
-      seconds: t,
-      gflops: flops / t / 1e9,
-      ...(base
-        ? {
-          baseline: "cpu typescript reference",
-          baseline_gflops: flops / base / 1e9,
-          ratio: base / t,
-        }
-        : {}),
-    });
   }
 }

@@ -5,7 +5,52 @@
  * @module
  */
 
-import type { Backend } from "@recognize/tensor";
+import {
+  type Backend,
+  blasUnavailableReason,
+  type CpuKernels,
+  cpuKernels,
+  setCpuKernels,
+  systemBlas,
+} from "@recognize/tensor";
+
+/** One way of running a benchmark: a device and, on the CPU, which matmul kernels. */
+export interface KernelPath {
+  /** For the report: `webgpu`, `blas (libopenblas.so.0)`, `wasm`. */
+  label: string;
+  kernels: CpuKernels;
+}
+
+/**
+ * The fast paths to measure on a device: on the CPU the system BLAS (where
+ * one is found) and the WebAssembly kernels, each reported on its own line.
+ */
+export function kernelPaths(device: Backend): KernelPath[] {
+  if (device.name !== "cpu") return [{ label: device.name, kernels: "fast" }];
+  const blas = systemBlas();
+  if (!blas) {
+    console.error(`note: no system BLAS (${blasUnavailableReason()}); CPU figures are WebAssembly`);
+    return [{ label: "wasm", kernels: "wasm" }];
+  }
+  return [{ label: `blas (${blas.path})`, kernels: "fast" }, { label: "wasm", kernels: "wasm" }];
+}
+
+/** Run `fn` with the given CPU kernels, then restore the previous choice. */
+export async function withKernels<T>(k: CpuKernels, fn: () => Promise<T>): Promise<T> {
+  const before = cpuKernels();
+  setCpuKernels(k);
+  try {
+    return await fn();
+  } finally {
+    setCpuKernels(before);
+  }
+}
+
+/** The median of some numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 
 /** Median seconds per call of `fn`, after `warmup` calls, over at least `minSeconds`. */
 export async function timeIt(
@@ -28,8 +73,7 @@ export async function timeIt(
     await backend.sync?.();
     times.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 /** Print one JSON result line. */

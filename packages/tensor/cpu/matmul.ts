@@ -1,37 +1,53 @@
 // CPU twin of the matmul kernel: the plain TypeScript reference that every
-// faster path is tested against. Register-blocked over four rows of A so each
-// load of B feeds four multiply-adds.
+// faster path (a system BLAS, the WebAssembly kernels) is tested against.
+// Register-blocked over four rows of A so each load of B feeds four
+// multiply-adds.
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, release } from "./pool.ts";
 import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
+import { blasMatmul, systemBlas } from "./blas.ts";
 import type { MatmulSpec } from "../backend.ts";
 
-/** Which CPU kernels run: the fast WebAssembly ones where they apply, or only the TypeScript reference. */
-export type CpuKernels = "fast" | "reference";
+/**
+ * Which CPU matmul kernels run: `fast` (default) takes the system BLAS where
+ * one is found (cpu/blas.ts), else the WebAssembly kernels; `wasm` skips the
+ * BLAS; `reference` runs only the TypeScript loops.
+ */
+export type CpuKernels = "fast" | "wasm" | "reference";
 let kernels: CpuKernels = "fast";
 
 /**
- * Choose the CPU matmul kernels (benchmarks measure the reference in the same run).
+ * Choose the CPU matmul kernels (benchmarks measure each path in the same run).
  *
- * @param k `fast` (default) or `reference`.
+ * @param k `fast` (default), `wasm` or `reference`.
  */
 export function setCpuKernels(k: CpuKernels): void {
   kernels = k;
 }
 
-/** Products below this many multiply-adds are not worth packing for the WebAssembly kernel. */
-const WASM_MIN_MACS = 16384;
+/** The kernels chosen now. */
+export function cpuKernels(): CpuKernels {
+  return kernels;
+}
+
+/** Products below this many multiply-adds are not worth packing or a foreign call. */
+const FAST_MIN_MACS = 16384;
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
-  if (
-    kernels === "fast" && dtype === "float32" && spec.m * spec.n * spec.k >= WASM_MIN_MACS &&
-    wasmGemmAvailable()
-  ) {
-    const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
-    if (wasmMatmul(a as Float32Array, b as Float32Array, spec, out)) return out;
-    release(out); // the kernels' memory is full: the reference serves
+  if (kernels !== "reference" && spec.m * spec.n * spec.k >= FAST_MIN_MACS) {
+    const lib = kernels === "fast" ? systemBlas() : null;
+    if (lib) {
+      const out = acquire(dtype, spec.batch * spec.m * spec.n, false);
+      blasMatmul(lib, a, b, spec, out);
+      return out;
+    }
+    if (dtype === "float32" && wasmGemmAvailable()) {
+      const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
+      if (wasmMatmul(a as Float32Array, b as Float32Array, spec, out)) return out;
+      release(out); // the kernels' memory is full: the reference serves
+    }
   }
   return matmulReference(a, b, spec, dtype);
 }

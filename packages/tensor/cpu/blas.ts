@@ -1,0 +1,188 @@
+// The optional fast path: a system BLAS (OpenBLAS, Accelerate, any library
+// with the CBLAS interface) called through Deno's FFI. Where one is
+// installed and FFI is allowed, matrix products run there: its kernels use
+// the full vector width of the CPU (AVX2/AVX-512), which WebAssembly's 128-bit
+// SIMD cannot. Everywhere else the WebAssembly and TypeScript kernels serve.
+//
+// RECOGNIZE_BLAS=0 turns it off; RECOGNIZE_BLAS=/path/to/lib names the library.
+
+import type { MatmulSpec } from "../backend.ts";
+import type { TypedArray } from "../dtype.ts";
+
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+const GEMM_PARAMETERS = [
+  "i32", // order
+  "i32", // transA
+  "i32", // transB
+  "i32", // m
+  "i32", // n
+  "i32", // k
+  "f64", // alpha (f32 for sgemm: set below)
+  "buffer", // A
+  "i32", // lda
+  "buffer", // B
+  "i32", // ldb
+  "f64", // beta
+  "buffer", // C
+  "i32", // ldc
+] as const;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: GEMM_PARAMETERS.map((p) => p === "f64" ? "f32" : p) as Deno.NativeType[],
+    result: "void",
+  },
+  cblas_dgemm: { parameters: [...GEMM_PARAMETERS] as Deno.NativeType[], result: "void" },
+  // OpenBLAS only: its thread count, which we lower for small products
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+  openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/**
+ * Products below this many multiply-adds run on one BLAS thread: waking the
+ * others costs more than they save (an MLP step's 32×1024·1024×64 took 55 µs
+ * on two threads between other work, 43 µs on one).
+ */
+const BLAS_THREADED_MIN_MACS = 1 << 23;
+
+type Gemm = (
+  order: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: TypedArray,
+  lda: number,
+  b: TypedArray,
+  ldb: number,
+  beta: number,
+  c: TypedArray,
+  ldc: number,
+) => void;
+
+/** A loaded BLAS. */
+export interface Blas {
+  /** The library's file. */
+  path: string;
+  sgemm: Gemm;
+  dgemm: Gemm;
+  /** Set the thread count before a product (OpenBLAS; a no-op elsewhere). */
+  threads(n: "one" | "all"): void;
+}
+
+const CANDIDATES = [
+  "libopenblas.so.0",
+  "libopenblas.so",
+  "libcblas.so.3",
+  "libblas.so.3",
+  "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+  "libopenblas.dylib",
+  "libopenblas.dll",
+];
+
+let blas: Blas | null | undefined;
+let blasError = "";
+
+function open(path: string): Blas {
+  const lib = Deno.dlopen(path, SYMBOLS);
+  const set = lib.symbols.openblas_set_num_threads, get = lib.symbols.openblas_get_num_threads;
+  const all = get ? get() : 1;
+  let now = all;
+  return {
+    path,
+    sgemm: lib.symbols.cblas_sgemm as unknown as Gemm,
+    dgemm: lib.symbols.cblas_dgemm as unknown as Gemm,
+    threads(n) {
+      const want = n === "one" ? 1 : all;
+      if (set && want !== now) set(now = want);
+    },
+  };
+}
+
+function load(): Blas | null {
+  let wanted: string | undefined;
+  try {
+    wanted = Deno.env.get("RECOGNIZE_BLAS");
+  } catch { /* no env permission: look for the usual libraries */ }
+  if (wanted === "0") {
+    blasError = "turned off (RECOGNIZE_BLAS=0)";
+    return null;
+  }
+  if (typeof Deno === "undefined" || typeof Deno.dlopen !== "function") {
+    blasError = "no FFI in this runtime";
+    return null;
+  }
+  const errors: string[] = [];
+  for (const path of wanted ? [wanted] : CANDIDATES) {
+    try {
+      return open(path);
+    } catch (e) {
+      errors.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
+      // without FFI permission every attempt fails alike: say so once
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) break;
+    }
+  }
+  blasError = errors.join("; ");
+  return null;
+}
+
+/** The system BLAS, or null (see {@link blasUnavailableReason}). */
+export function systemBlas(): Blas | null {
+  if (blas === undefined) blas = load();
+  return blas;
+}
+
+/** Why no system BLAS is used ("" when one is). */
+export function blasUnavailableReason(): string {
+  systemBlas();
+  return blasError;
+}
+
+/**
+ * `out[batch, m, n] = op(A[b]) · op(B[b])` through the system BLAS.
+ *
+ * @param lib The library.
+ * @param a A's elements.
+ * @param b B's elements.
+ * @param spec The product.
+ * @param out The result (`batch·m·n`), fully overwritten.
+ */
+export function blasMatmul(
+  lib: Blas,
+  a: TypedArray,
+  b: TypedArray,
+  spec: MatmulSpec,
+  out: TypedArray,
+): void {
+  const { batch, m, n, k } = spec;
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    out.fill(0);
+    return;
+  }
+  const gemm = out instanceof Float64Array ? lib.dgemm : lib.sgemm;
+  lib.threads(m * n * k < BLAS_THREADED_MIN_MACS ? "one" : "all");
+  const lda = spec.transA ? m : k, ldb = spec.transB ? k : n;
+  const ta = spec.transA ? TRANS : NO_TRANS, tb = spec.transB ? TRANS : NO_TRANS;
+  for (let z = 0; z < batch; z++) {
+    gemm(
+      ROW_MAJOR,
+      ta,
+      tb,
+      m,
+      n,
+      k,
+      1,
+      a.subarray(z * spec.strideA, z * spec.strideA + m * k),
+      lda,
+      b.subarray(z * spec.strideB, z * spec.strideB + k * n),
+      ldb,
+      0,
+      out.subarray(z * m * n, (z + 1) * m * n),
+      n,
+    );
+  }
+}

@@ -1,0 +1,99 @@
+// The system-BLAS path against the TypeScript reference, where a BLAS is
+// installed (on machines without one these tests are skipped, and say why).
+
+import assert from "node:assert/strict";
+import { Generator } from "../random.ts";
+import type { MatmulSpec } from "../backend.ts";
+import { matmulReference } from "./matmul.ts";
+import { blasMatmul, blasUnavailableReason, systemBlas } from "./blas.ts";
+import { heapArray } from "./wasm_memory.ts";
+
+const lib = systemBlas();
+const ignore = lib === null;
+if (ignore) {
+  console.error(`note: no system BLAS, its tests are skipped (${blasUnavailableReason()})`);
+}
+
+function check(spec: MatmulSpec, dtype: "float32" | "float64", g: Generator, inHeap = false) {
+  const aLen = (spec.strideA || spec.m * spec.k) * (spec.strideA ? spec.batch : 1);
+  const bLen = (spec.strideB || spec.k * spec.n) * (spec.strideB ? spec.batch : 1);
+  const make = (n: number) =>
+    dtype === "float64"
+      ? new Float64Array(n)
+      : inHeap
+      ? heapArray(Math.max(n, 1024), false)!.subarray(0, n)
+      : new Float32Array(n);
+  const a = g.fillUniform(make(aLen), -1, 1), b = g.fillUniform(make(bLen), -1, 1);
+  const expected = matmulReference(a, b, spec, dtype);
+  const out = make(spec.batch * spec.m * spec.n).fill(NaN);
+  blasMatmul(lib!, a, b, spec, out);
+  const tol = (dtype === "float32" ? 1e-5 : 1e-12) * (spec.k + 1);
+  for (let i = 0; i < out.length; i++) {
+    if (!(Math.abs(out[i] - expected[i]) <= tol)) {
+      throw new Error(
+        `${dtype} ${JSON.stringify(spec)}: [${i}] = ${out[i]}, expected ${expected[i]}`,
+      );
+    }
+  }
+}
+
+Deno.test({
+  name:
+    "system BLAS products equal the TypeScript reference (float32, float64, transposes, batches)",
+  ignore,
+  fn: () => {
+    const g = new Generator(5);
+    for (const dtype of ["float32", "float64"] as const) {
+      for (
+        const [m, n, k] of [[1, 1, 1], [5, 7, 3], [33, 64, 70], [130, 17, 513], [300, 200, 300]]
+      ) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const spec = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
+            check(spec, dtype, g);
+          }
+        }
+      }
+      // batches with their own operands, and one A shared by all
+      check(
+        { batch: 3, m: 10, n: 13, k: 20, transA: false, transB: true, strideA: 200, strideB: 260 },
+        dtype,
+        g,
+      );
+      check(
+        { batch: 4, m: 10, n: 13, k: 20, transA: true, transB: false, strideA: 0, strideB: 260 },
+        dtype,
+        g,
+      );
+    }
+    // operands in the WebAssembly heap (shared memory) pass through the FFI too
+    check(
+      { batch: 1, m: 40, n: 48, k: 64, transA: false, transB: false, strideA: 2560, strideB: 3072 },
+      "float32",
+      g,
+      true,
+    );
+  },
+});
+
+Deno.test({
+  name: "a BLAS product with K = 0 is zeros and one with no rows writes nothing",
+  ignore,
+  fn: () => {
+    const out = new Float32Array(6).fill(7);
+    const spec = {
+      batch: 1,
+      m: 2,
+      n: 3,
+      k: 0,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+    };
+    blasMatmul(lib!, new Float32Array(0), new Float32Array(0), spec, out);
+    assert.deepEqual([...out], [0, 0, 0, 0, 0, 0]);
+    const none = new Float32Array(0);
+    blasMatmul(lib!, new Float32Array(0), new Float32Array(6), { ...spec, m: 0, k: 2 }, none);
+  },
+});
