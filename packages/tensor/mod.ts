@@ -75,6 +75,7 @@ export * from "./gradcheck.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { WebGpuBackend } from "./webgpu/backend.ts";
 export type { PoolStats } from "./webgpu/pool.ts";
-export { type CpuKernels, cpuKernels, matmulReference, setCpuKernels } from "./cpu/matmul.ts";
+export { matmulReference } from "./cpu/matmul.ts";
+export { type CpuKernels, cpuKernels, setCpuKernels } from "./cpu/kernels.ts";
 export { blasUnavailableReason, systemBlas } from "./cpu/blas.ts";
 export { setParallelThreshold, wasmGemmAvailable } from "./cpu/wasm_gemm.ts";

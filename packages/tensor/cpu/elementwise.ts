@@ -6,11 +6,13 @@ import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
+import { wasmAddScalarRow, wasmAxpy, wasmBinary, wasmRelu } from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const n = x.length;
   const out = acquire(dtype, n, false);
+  if (op === "relu" && wasmRelu(x, out)) return out;
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];
@@ -141,7 +143,7 @@ export function binary(
   if (size === 0) return out;
   // the common cases without index arithmetic: equal shapes, a scalar on either side
   if (a.length === size && b.length === size) {
-    binaryRow(op, out, 0, a, 0, 1, b, 0, 1, size);
+    if (!wasmBinary(op, a, b, out)) binaryRow(op, out, 0, a, 0, 1, b, 0, 1, size);
     return out;
   }
   if (b.length === 1 && a.length === size) {
@@ -159,7 +161,13 @@ export function binary(
   ]);
   const last = c.shape.length - 1;
   const n = c.shape[last], sa = c.strides[1][last], sb = c.strides[2][last];
-  forEachRow(c, [0, 0, 0], (off) => binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n));
+  // a row plus one value (a bias over a channel's pixels), four lanes at a time
+  const rowPlusValue = op === "add" && sa === 1 && sb === 0;
+  forEachRow(c, [0, 0, 0], (off) => {
+    if (!(rowPlusValue && wasmAddScalarRow(a, off[1], b[off[2]], out, off[0], n))) {
+      binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n);
+    }
+  });
   return out;
 }
 
@@ -167,6 +175,7 @@ export function binary(
 export function axpy(a: TypedArray, b: TypedArray, alpha: number, dtype: DType): TypedArray {
   const n = a.length;
   const out = acquire(dtype, n, false);
+  if (wasmAxpy(a, b, alpha, out)) return out;
   for (let i = 0; i < n; i++) out[i] = a[i] + alpha * b[i];
   return out;
 }

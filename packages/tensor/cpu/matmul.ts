@@ -7,35 +7,15 @@ import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, release } from "./pool.ts";
 import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
 import { blasMatmul, systemBlas } from "./blas.ts";
+import { cpuKernels } from "./kernels.ts";
 import type { MatmulSpec } from "../backend.ts";
-
-/**
- * Which CPU matmul kernels run: `fast` (default) takes the system BLAS where
- * one is found (cpu/blas.ts), else the WebAssembly kernels; `wasm` skips the
- * BLAS; `reference` runs only the TypeScript loops.
- */
-export type CpuKernels = "fast" | "wasm" | "reference";
-let kernels: CpuKernels = "fast";
-
-/**
- * Choose the CPU matmul kernels (benchmarks measure each path in the same run).
- *
- * @param k `fast` (default), `wasm` or `reference`.
- */
-export function setCpuKernels(k: CpuKernels): void {
-  kernels = k;
-}
-
-/** The kernels chosen now. */
-export function cpuKernels(): CpuKernels {
-  return kernels;
-}
 
 /** Products below this many multiply-adds are not worth packing or a foreign call. */
 const FAST_MIN_MACS = 16384;
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
+  const kernels = cpuKernels();
   if (kernels !== "reference" && spec.m * spec.n * spec.k >= FAST_MIN_MACS) {
     const lib = kernels === "fast" ? systemBlas() : null;
     if (lib) {

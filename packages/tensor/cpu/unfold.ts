@@ -3,6 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { UnfoldSpec } from "../backend.ts";
+import { wasmMaxPool2x2 } from "./wasm_elementwise.ts";
 
 /** The output columns `ox` whose input column `ox·sw − pw + kx·dw` lies inside `[0, w)`. */
 function validRange(s: UnfoldSpec, kx: number): [number, number] {
@@ -89,7 +90,7 @@ export function maxPool(
     s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
     s.dh === 1 && s.dw === 1 && 2 * s.outH <= s.h && 2 * s.outW <= s.w
   ) {
-    maxPool2x2(x, s, out, argmax);
+    if (!wasmMaxPool2x2(x, s, out, argmax)) maxPool2x2(x, s, out, argmax);
   } else maxPoolWindows(x, s, out, argmax);
   return { out, argmax };
 }

@@ -13,7 +13,7 @@ import {
   wasmMatmul,
 } from "./wasm_gemm.ts";
 import { HEAP_MIN_LENGTH, heapAddress, heapArray } from "./wasm_memory.ts";
-import { buildGemm, embedded } from "./wasm/build.ts";
+import { buildKernels, embedded } from "./wasm/build.ts";
 
 /** Where the operands live: ordinary arrays (copied in), or the kernels' heap (read in place). */
 type Home = "js" | "heap";
@@ -140,10 +140,10 @@ Deno.test({
   },
 });
 
-Deno.test("the committed gemm.wasm is what gemm_wat.ts builds to", async () => {
-  const { wasm, wat } = await buildGemm();
+Deno.test("the committed kernels.wasm is what the generators build", async () => {
+  const { wasm, wat } = await buildKernels();
   const dir = new URL("./wasm/", import.meta.url);
-  assert.equal(await Deno.readTextFile(new URL("gemm.wat", dir)), wat);
-  assert.deepEqual(await Deno.readFile(new URL("gemm.wasm", dir)), wasm);
-  assert.equal(await Deno.readTextFile(new URL("gemm_wasm.ts", dir)), embedded(wasm));
+  assert.equal(await Deno.readTextFile(new URL("kernels.wat", dir)), wat);
+  assert.deepEqual(await Deno.readFile(new URL("kernels.wasm", dir)), wasm);
+  assert.equal(await Deno.readTextFile(new URL("kernels_wasm.ts", dir)), embedded(wasm));
 });

@@ -9,7 +9,7 @@
 // step asks for the same sizes every time. WebAssembly memory never shrinks,
 // so the heap's size is the high-water mark of what was live at once.
 
-import { GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
+import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
 import { CTRL, type GemmKernel, RESERVED_BYTES } from "./wasm/protocol.ts";
 
 const PAGE = 65536;
@@ -20,11 +20,28 @@ export const HEAP_MIN_LENGTH = 1024;
 /** Blocks start on cache lines. */
 const ALIGN = 64;
 
-/** The kernel module's exports. */
+/** The kernel module's exports (byte addresses, element counts). */
 export interface KernelExports extends GemmKernel {
   pack_at(src: number, m: number, k: number, dst: number): void;
   pack_bt(src: number, k: number, n: number, dst: number): void;
   pack_bn(src: number, k: number, n: number, dst: number): void;
+  relu(x: number, out: number, n: number): void;
+  relu_grad(g: number, y: number, out: number, n: number): void;
+  add(a: number, b: number, out: number, n: number): void;
+  sub(a: number, b: number, out: number, n: number): void;
+  mul(a: number, b: number, out: number, n: number): void;
+  add_scalar(a: number, s: number, out: number, n: number): void;
+  axpy(a: number, b: number, alpha: number, out: number, n: number): void;
+  max_pool_2x2(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    outH: number,
+    outW: number,
+    out: number,
+    arg: number,
+  ): void;
 }
 
 /** The instantiated kernels and their shared memory. */
@@ -47,7 +64,7 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 
 function start(): Engine | null {
   try {
-    const module = new WebAssembly.Module(decode(GEMM_WASM_BASE64));
+    const module = new WebAssembly.Module(decode(KERNELS_WASM_BASE64));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory } })
       .exports as unknown as KernelExports;

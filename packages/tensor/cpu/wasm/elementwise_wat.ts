@@ -1,0 +1,238 @@
+/**
+ * WebAssembly SIMD twins of the hottest CPU elementwise kernels (ReLU and
+ * its backward, same-shape add/sub/mul, a row plus a scalar, `a + α·b`, and
+ * 2×2 max-pooling), written out as WebAssembly text. They run on arrays in
+ * the kernels' heap; each gives bit for bit what the TypeScript loop in
+ * cpu/elementwise.ts or cpu/unfold.ts gives (a test checks, NaN and signed
+ * zeros included), four lanes at a time.
+ *
+ * @module
+ */
+
+const lines: string[] = [];
+const emit = (s: string) => lines.push(s);
+
+/**
+ * A function over `n` floats at byte addresses `ptrs`, writing `out`: a
+ * four-lane loop, then a scalar loop for the last `n mod 4`. The expressions
+ * read the inputs' current values as `$v<name>` (vector) or `$s<name>` (scalar).
+ */
+function streamFunction(
+  name: string,
+  ptrs: string[],
+  extraParams: string,
+  setup: string[],
+  vector: string,
+  scalar: string,
+): void {
+  emit(
+    `  (func (export "${name}") ${
+      ptrs.map((p) => `(param $${p} i32)`).join(" ")
+    } ${extraParams} (param $out i32) (param $n i32)`,
+  );
+  emit(
+    `    (local $i i32) (local $end i32) (local $zero v128) (local $splat v128) ${
+      ptrs.map((p) => `(local $v${p} v128) (local $s${p} f32)`).join(" ")
+    }`,
+  );
+  for (const line of setup) emit(`    ${line}`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  for (const p of ptrs) {
+    emit(`      (local.set $v${p} (v128.load (i32.add (local.get $${p}) (local.get $i))))`);
+  }
+  emit(`      (v128.store (i32.add (local.get $out) (local.get $i)) ${vector})`);
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+  emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
+  for (const p of ptrs) {
+    emit(`      (local.set $s${p} (f32.load (i32.add (local.get $${p}) (local.get $i))))`);
+  }
+  emit(`      (f32.store (i32.add (local.get $out) (local.get $i)) ${scalar})`);
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+  emit(`  )`);
+}
+
+function streams(): void {
+  // relu: x > 0 ? x : 0 (NaN → 0). pmax(0, x) = 0 < x ? x : 0, the same choice.
+  streamFunction(
+    "relu",
+    ["x"],
+    "",
+    [],
+    `(f32x4.pmax (local.get $zero) (local.get $vx))`,
+    `(select (local.get $sx) (f32.const 0) (f32.gt (local.get $sx) (f32.const 0)))`,
+  );
+  // reluGrad: y > 0 ? g : 0
+  streamFunction(
+    "relu_grad",
+    ["g", "y"],
+    "",
+    [],
+    `(v128.and (local.get $vg) (f32x4.gt (local.get $vy) (local.get $zero)))`,
+    `(select (local.get $sg) (f32.const 0) (f32.gt (local.get $sy) (f32.const 0)))`,
+  );
+  // float32 sums, differences and products equal the TypeScript loops' float64
+  // ones rounded to float32 (53 ≥ 2·24 + 2 bits: rounding twice changes nothing)
+  for (const op of ["add", "sub", "mul"]) {
+    streamFunction(
+      op,
+      ["a", "b"],
+      "",
+      [],
+      `(f32x4.${op} (local.get $va) (local.get $vb))`,
+      `(f32.${op} (local.get $sa) (local.get $sb))`,
+    );
+  }
+  // a row plus one value (a bias over a channel's pixels)
+  streamFunction(
+    "add_scalar",
+    ["a"],
+    "(param $s f32)",
+    [`(local.set $splat (f32x4.splat (local.get $s)))`],
+    `(f32x4.add (local.get $va) (local.get $splat))`,
+    `(f32.add (local.get $sa) (local.get $s))`,
+  );
+}
+
+function axpy(): void {
+  // out = a + α·b computed as the TypeScript loop does, in float64 (α is a
+  // float64), then rounded to float32: two lanes at a time
+  emit(
+    `  (func (export "axpy") (param $a i32) (param $b i32) (param $alpha f64) (param $out i32) (param $n i32)`,
+  );
+  emit(`    (local $i i32) (local $end i32) (local $al v128) (local $va v128) (local $vb v128)`);
+  emit(`    (local.set $al (f64x2.splat (local.get $alpha)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))`);
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `      (local.set $va (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a) (local.get $i)))))`,
+  );
+  emit(
+    `      (local.set $vb (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $b) (local.get $i)))))`,
+  );
+  emit(
+    `      (v128.store64_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero (f64x2.add (local.get $va) (f64x2.mul (local.get $al) (local.get $vb)))))`,
+  );
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 8))) (br $l)))`);
+  emit(`    (if (i32.and (local.get $n) (i32.const 1)) (then`);
+  emit(
+    `      (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $i)))) (f64.mul (local.get $alpha) (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $i))))))))))`,
+  );
+  emit(`  )`);
+}
+
+function maxPool2x2(): void {
+  // One output row of 2×2, stride-2 pooling over input rows r0 and r1 (byte
+  // addresses), `count` outputs, four at a time (the caller does the rest):
+  // the same choices as the TypeScript loop — the first of equals in window
+  // order (a, b, c, d), a NaN wins, and a NaN ends its window row. `at0` is
+  // the plane index of the first window's top-left pixel; argmax is stored
+  // as float32, like every CPU index.
+  emit(
+    `  (func $max_pool_2x2_row (param $r0 i32) (param $r1 i32) (param $count i32) (param $at0 f32) (param $w f32) (param $out i32) (param $arg i32)`,
+  );
+  emit(
+    `    (local $i i32) (local $x0 v128) (local $x1 v128) (local $a v128) (local $b v128) (local $c v128) (local $d v128)`,
+  );
+  emit(
+    `    (local $best v128) (local $at v128) (local $ia v128) (local $take v128) (local $cNum v128) (local $step v128)`,
+  );
+  // plane indices of the four windows' top-left pixels: at0 + 0, 2, 4, 6
+  emit(
+    `    (local.set $ia (f32x4.add (f32x4.splat (local.get $at0)) (v128.const f32x4 0 2 4 6)))`,
+  );
+  emit(`    (local.set $step (f32x4.splat (f32.const 8)))`);
+  emit(
+    `    (block $d (loop $l (br_if $d (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))`,
+  );
+  // eight pixels of each row: even lanes are the windows' left pixels, odd the right
+  for (const [row, dst0, dst1, reg] of [["r0", "a", "b", "x0"], ["r1", "c", "d", "x1"]]) {
+    emit(`      (local.set $${reg} (v128.load (local.get $${row})))`);
+    emit(`      (local.set $${dst1} (v128.load offset=16 (local.get $${row})))`);
+    emit(
+      `      (local.set $${dst0} (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $${reg}) (local.get $${dst1})))`,
+    );
+    emit(
+      `      (local.set $${dst1} (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $${reg}) (local.get $${dst1})))`,
+    );
+  }
+  emit(`      (local.set $best (local.get $a))`);
+  emit(`      (local.set $at (local.get $ia))`);
+  // b, unless a is NaN: b > best or b is NaN
+  emit(
+    `      (local.set $take (v128.and (f32x4.eq (local.get $a) (local.get $a)) (v128.or (f32x4.gt (local.get $b) (local.get $best)) (f32x4.ne (local.get $b) (local.get $b)))))`,
+  );
+  emit(
+    `      (local.set $best (v128.bitselect (local.get $b) (local.get $best) (local.get $take)))`,
+  );
+  emit(
+    `      (local.set $at (v128.bitselect (f32x4.add (local.get $ia) (v128.const f32x4 1 1 1 1)) (local.get $at) (local.get $take)))`,
+  );
+  // c: c > best or c is NaN
+  emit(`      (local.set $cNum (f32x4.eq (local.get $c) (local.get $c)))`);
+  emit(
+    `      (local.set $take (v128.or (f32x4.gt (local.get $c) (local.get $best)) (v128.not (local.get $cNum))))`,
+  );
+  emit(
+    `      (local.set $best (v128.bitselect (local.get $c) (local.get $best) (local.get $take)))`,
+  );
+  emit(
+    `      (local.set $at (v128.bitselect (f32x4.add (local.get $ia) (f32x4.splat (local.get $w))) (local.get $at) (local.get $take)))`,
+  );
+  // d, unless c is NaN: d > best or d is NaN
+  emit(
+    `      (local.set $take (v128.and (local.get $cNum) (v128.or (f32x4.gt (local.get $d) (local.get $best)) (f32x4.ne (local.get $d) (local.get $d)))))`,
+  );
+  emit(
+    `      (local.set $best (v128.bitselect (local.get $d) (local.get $best) (local.get $take)))`,
+  );
+  emit(
+    `      (local.set $at (v128.bitselect (f32x4.add (local.get $ia) (f32x4.add (f32x4.splat (local.get $w)) (v128.const f32x4 1 1 1 1))) (local.get $at) (local.get $take)))`,
+  );
+  emit(`      (v128.store (local.get $out) (local.get $best))`);
+  emit(`      (v128.store (local.get $arg) (local.get $at))`);
+  emit(`      (local.set $ia (f32x4.add (local.get $ia) (local.get $step)))`);
+  for (const p of ["r0", "r1"]) {
+    emit(`      (local.set $${p} (i32.add (local.get $${p}) (i32.const 32)))`);
+  }
+  for (const p of ["out", "arg"]) {
+    emit(`      (local.set $${p} (i32.add (local.get $${p}) (i32.const 16)))`);
+  }
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l)))`);
+  emit(`  )`);
+}
+
+function maxPool2x2Planes(): void {
+  // every row of every plane: planes of h×w in, of outH×outW out (outW a multiple of 4)
+  emit(
+    `  (func (export "max_pool_2x2") (param $x i32) (param $planes i32) (param $h i32) (param $w i32) (param $outH i32) (param $outW i32) (param $out i32) (param $arg i32)`,
+  );
+  emit(`    (local $p i32) (local $oy i32) (local $top i32) (local $wb i32) (local $ob i32)`);
+  emit(`    (local.set $wb (i32.shl (local.get $w) (i32.const 2)))`);
+  emit(`    (local.set $ob (i32.shl (local.get $outW) (i32.const 2)))`);
+  emit(`    (block $dp (loop $lp (br_if $dp (i32.ge_u (local.get $p) (local.get $planes)))`);
+  emit(`      (local.set $oy (i32.const 0))`);
+  emit(`      (block $dy (loop $ly (br_if $dy (i32.ge_u (local.get $oy) (local.get $outH)))`);
+  emit(
+    `        (local.set $top (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $p) (local.get $h)) (i32.shl (local.get $oy) (i32.const 1))) (local.get $wb))))`,
+  );
+  emit(
+    `        (call $max_pool_2x2_row (local.get $top) (i32.add (local.get $top) (local.get $wb)) (local.get $outW) (f32.convert_i32_u (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $w))) (f32.convert_i32_u (local.get $w)) (local.get $out) (local.get $arg))`,
+  );
+  emit(`        (local.set $out (i32.add (local.get $out) (local.get $ob)))`);
+  emit(`        (local.set $arg (i32.add (local.get $arg) (local.get $ob)))`);
+  emit(`        (local.set $oy (i32.add (local.get $oy) (i32.const 1))) (br $ly)))`);
+  emit(`      (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $lp)))`);
+  emit(`  )`);
+}
+
+/** The elementwise functions' WebAssembly text (module body). */
+export function elementwiseFunctions(): string[] {
+  lines.length = 0;
+  streams();
+  axpy();
+  maxPool2x2();
+  maxPool2x2Planes();
+  return [...lines];
+}

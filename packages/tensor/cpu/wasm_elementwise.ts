@@ -1,0 +1,80 @@
+// The WebAssembly SIMD elementwise kernels (wasm/elementwise_wat.ts), for
+// float32 arrays in the kernels' heap. Each function returns false, having
+// done nothing, when they do not apply (the reference kernels chosen, an
+// operand outside the heap, no WebAssembly): the TypeScript loop then runs.
+
+import type { TypedArray } from "../dtype.ts";
+import type { UnfoldSpec } from "../backend.ts";
+import { cpuKernels } from "./kernels.ts";
+import { heapAddress, type KernelExports, wasmEngine } from "./wasm_memory.ts";
+
+/** The kernels, when they run here and every array lies in their heap. */
+function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
+  if (cpuKernels() === "reference") return null;
+  for (const a of arrays) if (!(a instanceof Float32Array) || heapAddress(a) < 0) return null;
+  return wasmEngine()?.exports ?? null;
+}
+
+/** `out = relu(x)`. */
+export function wasmRelu(x: TypedArray, out: TypedArray): boolean {
+  const k = kernelsFor(x, out);
+  if (!k) return false;
+  k.relu(x.byteOffset, out.byteOffset, out.length);
+  return true;
+}
+
+/** Same-length `out = op(a, b)` for the ops with a WebAssembly twin. */
+export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
+  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "reluGrad") return false;
+  const k = kernelsFor(a, b, out);
+  if (!k) return false;
+  const f = op === "reluGrad" ? k.relu_grad : k[op];
+  f(a.byteOffset, b.byteOffset, out.byteOffset, out.length);
+  return true;
+}
+
+/** `out[o … o+n) = a[ia … ia+n) + s` (a row plus one value). */
+export function wasmAddScalarRow(
+  a: TypedArray,
+  ia: number,
+  s: number,
+  out: TypedArray,
+  o: number,
+  n: number,
+): boolean {
+  const k = kernelsFor(a, out);
+  if (!k) return false;
+  k.add_scalar(a.byteOffset + 4 * ia, s, out.byteOffset + 4 * o, n);
+  return true;
+}
+
+/** `out = a + α·b`. */
+export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: TypedArray): boolean {
+  const k = kernelsFor(a, b, out);
+  if (!k) return false;
+  k.axpy(a.byteOffset, b.byteOffset, alpha, out.byteOffset, out.length);
+  return true;
+}
+
+/** 2×2, stride-2 max-pooling without padding, when each output row is whole groups of four. */
+export function wasmMaxPool2x2(
+  x: TypedArray,
+  s: UnfoldSpec,
+  out: TypedArray,
+  argmax: TypedArray,
+): boolean {
+  if (s.outW % 4 !== 0) return false;
+  const k = kernelsFor(x, out, argmax);
+  if (!k) return false;
+  k.max_pool_2x2(
+    x.byteOffset,
+    s.n * s.c,
+    s.h,
+    s.w,
+    s.outH,
+    s.outW,
+    out.byteOffset,
+    argmax.byteOffset,
+  );
+  return true;
+}

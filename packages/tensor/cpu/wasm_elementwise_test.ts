@@ -1,0 +1,112 @@
+// The WebAssembly elementwise kernels against the TypeScript loops they stand
+// in for: the same values, NaN and signed zeros included, on lengths that
+// leave 0–3 elements for the scalar tail, and on inputs in and out of the heap.
+
+import assert from "node:assert/strict";
+import { Generator } from "../random.ts";
+import type { UnfoldSpec } from "../backend.ts";
+import { axpy, binary, unary } from "./elementwise.ts";
+import { maxPool } from "./unfold.ts";
+import { setCpuKernels } from "./kernels.ts";
+import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
+
+const ignore = wasmEngine() === null;
+
+/** Random values with NaN, ±0 and ±Infinity mixed in, in the heap. */
+function values(n: number, g: Generator): Float32Array {
+  const a = heapArray(n, false)!;
+  const special = [NaN, 0, -0, Infinity, -Infinity, 1, -1];
+  for (let i = 0; i < n; i++) {
+    a[i] = g.uniform() < 0.1 ? special[i % special.length] : g.uniform(-3, 3);
+  }
+  // and in the scalar tail, whatever its length
+  a.set([-0, NaN, -Infinity].slice(0, Math.min(3, n)), n - Math.min(3, n));
+  return a;
+}
+
+function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
+      assert.fail(
+        `${what}: [${i}] is ${show(actual[i])}, the TypeScript loop gives ${show(expected[i])}`,
+      );
+    }
+  }
+}
+
+function both<T>(fn: () => T): { fast: T; reference: T } {
+  const fast = fn();
+  setCpuKernels("reference");
+  try {
+    return { fast, reference: fn() };
+  } finally {
+    setCpuKernels("fast");
+  }
+}
+
+Deno.test({
+  name: "WebAssembly elementwise kernels give what the TypeScript loops give",
+  ignore,
+  fn: () => {
+    const g = new Generator(9);
+    for (const n of [1024, 1025, 1026, 1027, 4099]) {
+      const a = values(n, g), b = values(n, g);
+      const shape = [n];
+      const relu = both(() => unary("relu", a, "float32"));
+      assert.ok(heapAddress(relu.fast) >= 0, "the output lies in the heap");
+      same(relu.fast, relu.reference, `relu n=${n}`);
+      for (const op of ["add", "sub", "mul", "reluGrad"] as const) {
+        const r = both(() => binary(op, a, shape, b, shape, shape, "float32"));
+        same(r.fast, r.reference, `${op} n=${n}`);
+      }
+      const ax = both(() => axpy(a, b, -0.01, "float32"));
+      same(ax.fast, ax.reference, `axpy n=${n}`);
+      // a bias per row: [rows, n/rows] + [rows, 1]
+      const rows = 4, cols = Math.floor(n / rows);
+      const bias = new Float32Array([0.5, -0, NaN, 1e-3]);
+      const x = a.subarray(0, rows * cols);
+      const biased = both(() =>
+        binary("add", x, [rows, cols], bias, [rows, 1], [rows, cols], "float32")
+      );
+      same(biased.fast, biased.reference, `row + value n=${n}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "WebAssembly 2×2 max-pooling picks the TypeScript loop's values and positions",
+  ignore,
+  fn: () => {
+    const g = new Generator(10);
+    for (const [h, w] of [[16, 16], [9, 8], [32, 40], [6, 10]]) {
+      const s: UnfoldSpec = {
+        n: 4,
+        c: 16,
+        h,
+        w,
+        kh: 2,
+        kw: 2,
+        sh: 2,
+        sw: 2,
+        ph: 0,
+        pw: 0,
+        dh: 1,
+        dw: 1,
+        outH: Math.floor(h / 2),
+        outW: Math.floor(w / 2),
+        padValue: -Infinity,
+      };
+      // few distinct values, so windows tie; NaNs in some
+      const x = heapArray(s.n * s.c * h * w, false)!;
+      for (let i = 0; i < x.length; i++) {
+        const u = g.uniform();
+        x[i] = u < 0.05 ? NaN : Math.floor(u * 3);
+      }
+      const r = both(() => maxPool(x, s, "float32"));
+      same(r.fast.out, r.reference.out, `values ${h}×${w}`);
+      same(r.fast.argmax, r.reference.argmax, `positions ${h}×${w}`);
+    }
+  },
+});
