@@ -57,7 +57,7 @@ export async function evaluatePsnr(
       dtype,
     });
     using y = ae.reconstruct(x);
-    out.set(Float32Array.from(await y.data()), s * 1024);
+    out.set(await y.data(), s * 1024);
   }
   return { mean: batchPsnr(d.images, out, 1024).mean, reconstructions: out };
 }

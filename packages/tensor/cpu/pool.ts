@@ -11,7 +11,9 @@ import { heapArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 /** Larger arrays go back to the allocator: a disposed dataset must not stay pooled. */
-const MAX_POOLED_ARRAY_BYTES = 4 * 1024 * 1024;
+const MAX_POOLED_ARRAY_BYTES = 16 * 1024 * 1024;
+/** Arrays over this size are kept two to a size (enough for a loop over equal chunks). */
+const LARGE_ARRAY_BYTES = 4 * 1024 * 1024;
 const MAX_PER_SIZE = 64;
 const MIN_POOLED_LENGTH = 64;
 
@@ -57,7 +59,7 @@ export function release(a: TypedArray): void {
   const k = key(a instanceof Float64Array ? "float64" : "float32", a.length);
   let list = free.get(k);
   if (!list) free.set(k, list = []);
-  if (list.length >= MAX_PER_SIZE) return;
+  if (list.length >= (a.byteLength > LARGE_ARRAY_BYTES ? 2 : MAX_PER_SIZE)) return;
   list.push(a);
   pooledBytes += a.byteLength;
 }
