@@ -13,7 +13,9 @@ import {
   ensureMemory,
   freeBlock,
   heapAddress,
+  heapArray,
   heapF32,
+  releaseHeapArray,
   wasmEngine,
 } from "./wasm_memory.ts";
 
@@ -88,6 +90,9 @@ export function wasmMatmul(
   const e = wasmEngine();
   if (!e) throw new Error("internal: WebAssembly GEMM unavailable");
   const { batch, m, n, k } = spec;
+  if (batch === 1 && spec.transB && !spec.transA && n >= 2 * m && m >= MR) {
+    return swappedProduct(a, b, spec, out, threads);
+  }
   const mPanels = Math.ceil(m / MR), nPanels = Math.ceil(n / NR);
   const mp = mPanels * MR, np = nPanels * NR;
   const aHome = heapAddress(a), bHome = heapAddress(b), outHome = heapAddress(out);
@@ -194,4 +199,28 @@ export function wasmMatmul(
     else for (let i = 0; i < m; i++) out.set(f.subarray(cAt + i * np, cAt + i * np + n), o + i * n);
   }
   return true;
+}
+
+/**
+ * `C = A·Bᵀ` with B the larger (a convolution's weight gradient: the
+ * unfolded columns are Bᵀ) as `Cᵀ = B·Aᵀ`: B is then read in place and the
+ * smaller A packed, instead of packing all of B; Cᵀ is small, and turned.
+ */
+function swappedProduct(
+  a: Float32Array,
+  b: Float32Array,
+  spec: MatmulSpec,
+  out: Float32Array,
+  threads: boolean,
+): boolean {
+  const { m, n, k } = spec;
+  const ct = heapArray(m * n, false) ?? new Float32Array(m * n);
+  try {
+    const swapped = { ...spec, m: n, n: m, transA: false, transB: true, strideA: 0, strideB: 0 };
+    if (!wasmMatmul(b, a, swapped, ct, threads)) return false;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = ct[j * m + i];
+    return true;
+  } finally {
+    releaseHeapArray(ct);
+  }
 }
