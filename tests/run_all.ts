@@ -60,5 +60,11 @@ if (summary) {
   failed += Number(summary[2]);
 }
 if (!test.ok && (!summary || Number(summary[2]) === 0)) failed++; // a crash or a load error
+// the documentation examples check themselves with console.assert, which only prints
+const asserts = (plain.match(/^Assertion failed/gm) ?? []).length;
+if (asserts > 0) {
+  console.log(`FAILED: ${asserts} console.assert in the documentation examples`);
+  failed += asserts;
+}
 console.log(`\n${passed} passed, ${failed} failed`);
 Deno.exit(failed === 0 ? 0 : 1);

@@ -18,8 +18,8 @@ import { noGrad, type Tensor } from "@recognize/tensor";
  * ```ts
  * import { computeLossAndAcc } from "@recognize/nn";
  * import { tensor } from "@recognize/tensor";
- * const r = await computeLossAndAcc(tensor([[0, 1]]), tensor([[0.5, 0.5]]));
- * console.assert(Math.abs(r.loss - Math.LN2) < 1e-6 && r.acc === 1);
+ * const r = await computeLossAndAcc(tensor([[0, 1]]), tensor([[0.25, 0.75]]));
+ * console.assert(Math.abs(r.loss + Math.log(0.75)) < 1e-6 && r.acc === 1);
  * ```
  */
 export async function computeLossAndAcc(

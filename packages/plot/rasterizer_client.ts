@@ -92,5 +92,11 @@ let shared: Rasterizer | null = null;
 
 /** The process's rasteriser. */
 export function rasterizer(): Rasterizer {
-  return shared ??= new Rasterizer();
+  if (!shared) {
+    shared = new Rasterizer();
+    // end an idle worker before the runtime tears down: exiting with a worker
+    // alive has aborted Deno now and then (a double free in teardown)
+    globalThis.addEventListener?.("unload", () => shared?.stop());
+  }
+  return shared;
 }

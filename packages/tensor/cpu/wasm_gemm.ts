@@ -24,6 +24,8 @@ const MR = 6, NR = 8;
 const PACK_WIDE_B = 1024;
 
 let helperTasks = 0;
+let helper: Worker | null = null;
+let unloadHooked = false;
 
 /** How many products the helper thread has shared (tests check it takes part). */
 export function helperTaskCount(): number {
@@ -47,6 +49,17 @@ function spawnHelper(e: Engine): void {
       type: "module",
     });
     worker.postMessage({ module: e.module, memory: e.memory });
+    // end it before the runtime tears down: exiting with a worker alive has
+    // aborted Deno now and then (a double free in teardown)
+    if (!unloadHooked) {
+      unloadHooked = true;
+      globalThis.addEventListener?.("unload", () => {
+        helper?.terminate();
+        helper = null;
+        Atomics.store(e.ctrl, CTRL.state, STATE.gone); // a later product starts a new one
+      });
+    }
+    helper = worker;
   } catch {
     Atomics.store(e.ctrl, CTRL.state, STATE.gone);
     e.threads = false;
@@ -213,7 +226,7 @@ function swappedProduct(
   out: Float32Array,
   threads: boolean,
 ): boolean {
-  const { m, n, k } = spec;
+  const { m, n } = spec;
   const ct = heapArray(m * n, false) ?? new Float32Array(m * n);
   try {
     const swapped = { ...spec, m: n, n: m, transA: false, transB: true, strideA: 0, strideB: 0 };

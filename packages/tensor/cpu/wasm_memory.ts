@@ -92,17 +92,6 @@ export function wasmEngine(): Engine | null {
 const sabs = new WeakSet<ArrayBufferLike>();
 const freeBlocks = new Map<number, number[]>();
 let top = RESERVED_BYTES;
-let heapBytes = 0;
-let heapOn = true;
-
-/**
- * Turn the heap off or on (new arrays only). Tests use it to run the same
- * kernels on operands outside the memory.
- */
-export function setHeapEnabled(on: boolean): void {
-  heapOn = on;
-}
-
 /** Bytes of the block that holds `bytes`: four classes per power of two. */
 export function blockBytes(bytes: number): number {
   const b = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
@@ -150,7 +139,6 @@ export function allocBlock(bytes: number): number {
   if (!ensureMemory(e, top + size)) return -1;
   const at = top;
   top += size;
-  heapBytes += size;
   return at;
 }
 
@@ -163,12 +151,12 @@ export function freeBlock(at: number, bytes: number): void {
 }
 
 /**
- * A float32 array in the kernels' memory, or null (too short, heap off,
- * no WebAssembly, or memory full). Fresh blocks are zero; reused ones are
+ * A float32 array in the kernels' memory, or null (too short, no
+ * WebAssembly, or memory full). Fresh blocks are zero; reused ones are
  * zeroed when `zeroed`.
  */
 export function heapArray(n: number, zeroed: boolean): Float32Array | null {
-  if (!heapOn || n < HEAP_MIN_LENGTH) return null;
+  if (n < HEAP_MIN_LENGTH) return null;
   const e = wasmEngine();
   if (!e) return null;
   const fresh = top;
@@ -191,9 +179,4 @@ export function releaseHeapArray(a: Float32Array | Float64Array): boolean {
   if (!(a instanceof Float32Array) || heapAddress(a) < 0) return false;
   freeBlock(a.byteOffset, 4 * a.length);
   return true;
-}
-
-/** Bytes the heap has taken from the memory (live and free blocks). */
-export function heapByteCount(): number {
-  return heapBytes;
 }

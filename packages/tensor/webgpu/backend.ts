@@ -197,12 +197,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   upload(data: TypedArray): GpuBuffer {
-    // a CPU tensor in the WebAssembly heap is a view of shared memory: Deno's
-    // writeBuffer mishandles those (the process aborted at exit, heap
-    // corrupted), so such data is copied out first
-    const f32 = data instanceof Float32Array && !(data.buffer instanceof SharedArrayBuffer)
-      ? data
-      : Float32Array.from(data);
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     const out = this.#alloc(f32.length, true);
     if (f32.length > 0) {
       this.device.queue.writeBuffer(out.buffer, 0, f32 as Float32Array<ArrayBuffer>);
@@ -556,16 +551,7 @@ export async function createWebGpuBackend(): Promise<WebGpuBackend> {
   const description = [info.vendor, info.architecture, info.device, info.description]
     .filter((s) => s && s !== "0").join(" ");
   // release the device before the runtime tears down: letting the process
-  // exit with it alive has crashed Deno's WebGPU (a double free in teardown),
-  // and so, now and then, did destroying it with work still queued. When the
-  // program is done, wait once for the queue to drain, then destroy it.
-  let drained = false;
-  globalThis.addEventListener("beforeunload", (event) => {
-    if (drained) return;
-    drained = true;
-    event.preventDefault();
-    device.queue.onSubmittedWorkDone().finally(() => device.destroy());
-  });
+  // exit with it alive has crashed Deno's WebGPU (a double free in teardown)
   globalThis.addEventListener("unload", () => device.destroy());
   return new WebGpuBackend(device, description || "unknown adapter");
 }
