@@ -75,6 +75,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   #ringHost = new Uint32Array((SLOT / 4) * RING_SLOTS);
   #slots = 0;
   #submits = 0;
+  #settledAt = 0;
   #dispatches = 0;
   #errors: string[] = [];
   /** Most matrices one matmul dispatch covers (the z dimension's limit); tests lower it. */
@@ -173,6 +174,25 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       this.#dispatch(kernel, [n, ...params], [...inputs, out], [x, y, 1]);
     }
     return out;
+  }
+
+  /**
+   * Whether work may still be running: something was encoded or submitted
+   * since the queue was last seen idle.
+   */
+  get unsettled(): boolean {
+    return this.#encoder !== null || this.#submits !== this.#settledAt;
+  }
+
+  /** Submit what is encoded and wait until the queue is idle. */
+  async settle(): Promise<void> {
+    this.flush();
+    const upTo = this.#submits;
+    try {
+      await this.device.queue.onSubmittedWorkDone();
+    } finally {
+      this.#settledAt = upTo; // a lost device has nothing left to run either
+    }
   }
 
   /** Submit everything encoded so far. */
@@ -553,5 +573,15 @@ export async function createWebGpuBackend(): Promise<WebGpuBackend> {
   // release the device before the runtime tears down: letting the process
   // exit with it alive has crashed Deno's WebGPU (a double free in teardown)
   globalThis.addEventListener("unload", () => device.destroy());
-  return new WebGpuBackend(device, description || "unknown adapter");
+  const backend = new WebGpuBackend(device, description || "unknown adapter");
+  // and not while work is still running on it (a known crash in Deno's
+  // WebGPU): when the program is done, wait for the queue first. Only
+  // waiting here, never destroying: `deno test` can dispatch this between
+  // test files, and the device must stay usable.
+  globalThis.addEventListener("beforeunload", (event) => {
+    if (!backend.unsettled) return;
+    event.preventDefault();
+    backend.settle().catch(() => {/* a lost device has nothing left to run */});
+  });
+  return backend;
 }
