@@ -2,29 +2,13 @@
 
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
-import type { UnfoldSpec } from "../backend.ts";
+import { unfoldSpec } from "../conv.ts";
 import { maxPool2x2, maxPoolWindows } from "./unfold.ts";
 
 Deno.test("2×2 max-pool fast path picks what the general loop picks, ties and NaNs included", () => {
   const g = new Generator(3);
   for (const [h, w] of [[4, 4], [5, 7], [2, 2], [8, 6]]) {
-    const s: UnfoldSpec = {
-      n: 2,
-      c: 3,
-      h,
-      w,
-      kh: 2,
-      kw: 2,
-      sh: 2,
-      sw: 2,
-      ph: 0,
-      pw: 0,
-      dh: 1,
-      dw: 1,
-      outH: Math.floor(h / 2),
-      outW: Math.floor(w / 2),
-      padValue: -Infinity,
-    };
+    const s = unfoldSpec("maxPool2d", [2, 3, h, w], { kernel: 2, stride: 2, padValue: -Infinity });
     // few distinct values, so windows tie often; some NaNs
     const x = new Float32Array(s.n * s.c * h * w).map(() => {
       const u = g.uniform();

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
-import type { UnfoldSpec } from "../backend.ts";
+import { unfoldSpec } from "../conv.ts";
 import { axpy, binary, unary } from "./elementwise.ts";
 import { maxPool } from "./unfold.ts";
 import { setCpuKernels } from "./kernels.ts";
@@ -81,23 +81,11 @@ Deno.test({
   fn: () => {
     const g = new Generator(10);
     for (const [h, w] of [[16, 16], [9, 8], [32, 40], [6, 10]]) {
-      const s: UnfoldSpec = {
-        n: 4,
-        c: 16,
-        h,
-        w,
-        kh: 2,
-        kw: 2,
-        sh: 2,
-        sw: 2,
-        ph: 0,
-        pw: 0,
-        dh: 1,
-        dw: 1,
-        outH: Math.floor(h / 2),
-        outW: Math.floor(w / 2),
+      const s = unfoldSpec("maxPool2d", [4, 16, h, w], {
+        kernel: 2,
+        stride: 2,
         padValue: -Infinity,
-      };
+      });
       // few distinct values, so windows tie; NaNs in some
       const x = heapArray(s.n * s.c * h * w, false)!;
       for (let i = 0; i < x.length; i++) {
