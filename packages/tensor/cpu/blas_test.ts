@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import type { MatmulSpec } from "../backend.ts";
-import { matmulReference } from "./matmul.ts";
+import { checkAgainstReference, singleProducts } from "./_matmul_testing.ts";
 import { blasMatmul, blasUnavailableReason, systemBlas } from "./blas.ts";
 import { heapArray } from "./wasm_memory.ts";
 
@@ -15,26 +15,21 @@ if (ignore) {
 }
 
 function check(spec: MatmulSpec, dtype: "float32" | "float64", g: Generator, inHeap = false) {
-  const aLen = (spec.strideA || spec.m * spec.k) * (spec.strideA ? spec.batch : 1);
-  const bLen = (spec.strideB || spec.k * spec.n) * (spec.strideB ? spec.batch : 1);
-  const make = (n: number) =>
+  const alloc = (n: number) =>
     dtype === "float64"
       ? new Float64Array(n)
       : inHeap
       ? heapArray(Math.max(n, 1024), false)!.subarray(0, n)
       : new Float32Array(n);
-  const a = g.fillUniform(make(aLen), -1, 1), b = g.fillUniform(make(bLen), -1, 1);
-  const expected = matmulReference(a, b, spec, dtype);
-  const out = make(spec.batch * spec.m * spec.n).fill(NaN);
-  blasMatmul(lib!, a, b, spec, out);
-  const tol = (dtype === "float32" ? 1e-5 : 1e-12) * (spec.k + 1);
-  for (let i = 0; i < out.length; i++) {
-    if (!(Math.abs(out[i] - expected[i]) <= tol)) {
-      throw new Error(
-        `${dtype} ${JSON.stringify(spec)}: [${i}] = ${out[i]}, expected ${expected[i]}`,
-      );
-    }
-  }
+  const unit = dtype === "float32" ? 1e-5 : 1e-12;
+  checkAgainstReference(
+    spec,
+    dtype,
+    alloc,
+    (a, b, out) => blasMatmul(lib!, a, b, spec, out),
+    g,
+    unit,
+  );
 }
 
 Deno.test({
@@ -44,16 +39,8 @@ Deno.test({
   fn: () => {
     const g = new Generator(5);
     for (const dtype of ["float32", "float64"] as const) {
-      for (
-        const [m, n, k] of [[1, 1, 1], [5, 7, 3], [33, 64, 70], [130, 17, 513], [300, 200, 300]]
-      ) {
-        for (const transA of [false, true]) {
-          for (const transB of [false, true]) {
-            const spec = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
-            check(spec, dtype, g);
-          }
-        }
-      }
+      const shapes = [[1, 1, 1], [5, 7, 3], [33, 64, 70], [130, 17, 513], [300, 200, 300]];
+      for (const spec of singleProducts(shapes)) check(spec, dtype, g);
       // batches with their own operands, and one A shared by all
       check(
         { batch: 3, m: 10, n: 13, k: 20, transA: false, transB: true, strideA: 200, strideB: 260 },

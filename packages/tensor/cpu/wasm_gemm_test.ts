@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import type { MatmulSpec } from "../backend.ts";
-import { matmulReference } from "./matmul.ts";
+import { checkAgainstReference, singleProducts } from "./_matmul_testing.ts";
+import type { TypedArray } from "../dtype.ts";
 import {
   helperTaskCount,
   setParallelThreshold,
@@ -28,22 +29,18 @@ function array(n: number, home: Home): Float32Array {
 }
 
 function check(spec: MatmulSpec, threads: boolean, g: Generator, home: Home = "js") {
-  const aLen = (spec.strideA || spec.m * spec.k) * (spec.strideA ? spec.batch : 1);
-  const bLen = (spec.strideB || spec.k * spec.n) * (spec.strideB ? spec.batch : 1);
-  const a = g.fillUniform(array(aLen, home), -1, 1);
-  const b = g.fillUniform(array(bLen, home), -1, 1);
-  const expected = matmulReference(a, b, spec, "float32");
-  const out = array(spec.batch * spec.m * spec.n, home).fill(NaN);
-  if (home === "heap") assert.ok(heapAddress(a) >= 0 && heapAddress(out) >= 0);
-  assert.ok(wasmMatmul(a, b, spec, out, threads));
-  for (let i = 0; i < out.length; i++) {
-    const tol = 1e-5 * spec.k + 1e-5;
-    if (!(Math.abs(out[i] - expected[i]) <= tol)) {
-      throw new Error(
-        `${JSON.stringify(spec)}: element ${i} is ${out[i]}, expected ${expected[i]}`,
-      );
-    }
-  }
+  checkAgainstReference(
+    spec,
+    "float32",
+    (n) => array(n, home),
+    (a, b, out) => {
+      if (home === "heap") assert.ok(heapAddress(a) >= 0 && heapAddress(out) >= 0);
+      const f32 = (x: TypedArray) => x as Float32Array;
+      assert.ok(wasmMatmul(f32(a), f32(b), spec, f32(out), threads));
+    },
+    g,
+    1e-5,
+  );
 }
 
 Deno.test({
@@ -60,24 +57,13 @@ Deno.test({
       [7, 9, 257],
       [33, 65, 70],
       [130, 17, 513],
-      [
-        64,
-        200,
-        31,
-      ],
+      [64, 200, 31],
       [33, 64, 70],
       [12, 16, 9],
       [1, 8, 300],
     ];
     for (const home of ["js", "heap"] as const) {
-      for (const [m, n, k] of shapes) {
-        for (const transA of [false, true]) {
-          for (const transB of [false, true]) {
-            const spec = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
-            check(spec, false, g, home);
-          }
-        }
-      }
+      for (const spec of singleProducts(shapes)) check(spec, false, g, home);
       check(
         { batch: 3, m: 10, n: 16, k: 20, transA: false, transB: true, strideA: 200, strideB: 320 },
         false,
