@@ -131,35 +131,39 @@ export function wasmMatmul(
   if (!ensureMemory(e, Math.max(s + scratchBytes, lastA, lastB))) return false;
   let f = heapF32(e);
   // byte strides of A(i, p) = a + ⌊i/MR⌋·aPanel + (i mod MR)·aRow + p·aStep
-  const [aPanel, aRow, aStep] = spec.transA ? [4 * MR * k, 4, 4 * MR] : [4 * MR * k, 4 * k, 4];
+  const aPanel = 4 * MR * k;
+  const [aRow, aStep] = spec.transA ? [4, 4 * MR] : [4 * k, 4];
   // and of B(p, j) = b + ⌊j/NR⌋·bPanel + 4·(j mod NR) + p·bStep
   const [bPanel, bStep] = packB ? [4 * NR * k, 4 * NR] : [4 * NR, 4 * n];
   const parallel = threads && e.threads && m * n * k >= PARALLEL_MIN_MACS && nPanels >= 2;
   if (parallel && Atomics.load(e.ctrl, CTRL.state) === STATE.gone) spawnHelper(e);
+  /** Byte address of operand `x`'s matrix `z`: where it lies, or copied to `at` (floats). */
+  const place = (
+    x: Float32Array,
+    home: number,
+    stride: number,
+    len: number,
+    z: number,
+    at: number,
+  ) => {
+    if (home >= 0) return home + 4 * z * stride;
+    f.set(x.subarray(z * stride, z * stride + len), at);
+    return at * 4;
+  };
   let aIn = 0, bIn = 0;
   for (let z = 0; z < batch; z++) {
     if (z === 0 || spec.strideA !== 0) {
-      let from = aHome + 4 * z * spec.strideA;
-      if (aHome < 0) {
-        f.set(a.subarray(z * spec.strideA, z * spec.strideA + m * k), aAt);
-        from = aAt * 4;
-      }
-      aIn = from;
+      aIn = place(a, aHome, spec.strideA, m * k, z, aAt);
       if (spec.transA) {
-        e.exports.pack_at(from, m, k, paAt * 4);
+        e.exports.pack_at(aIn, m, k, paAt * 4);
         aIn = paAt * 4;
       }
     }
     if (z === 0 || spec.strideB !== 0) {
-      let from = bHome + 4 * z * spec.strideB;
-      if (bHome < 0) {
-        f.set(b.subarray(z * spec.strideB, z * spec.strideB + k * n), bAt);
-        from = bAt * 4;
-      }
-      bIn = from;
+      bIn = place(b, bHome, spec.strideB, k * n, z, bAt);
       if (packB) {
-        if (spec.transB) e.exports.pack_bt(from, k, n, pbAt * 4);
-        else e.exports.pack_bn(from, k, n, pbAt * 4);
+        if (spec.transB) e.exports.pack_bt(bIn, k, n, pbAt * 4);
+        else e.exports.pack_bn(bIn, k, n, pbAt * 4);
         bIn = pbAt * 4;
       }
     }
