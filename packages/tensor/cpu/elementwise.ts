@@ -6,7 +6,7 @@ import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
-import { wasmAddScalarRow, wasmAxpy, wasmBinary, wasmRelu } from "./wasm_elementwise.ts";
+import { wasmAddScalarRows, wasmAxpy, wasmBinary, wasmRelu } from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
@@ -162,11 +162,10 @@ export function binary(
   const last = c.shape.length - 1;
   const n = c.shape[last], sa = c.strides[1][last], sb = c.strides[2][last];
   // a row plus one value (a bias over a channel's pixels), four lanes at a time
-  const rowPlusValue = op === "add" && sa === 1 && sb === 0;
+  const addRow = op === "add" && sa === 1 && sb === 0 ? wasmAddScalarRows(a, out) : null;
   forEachRow(c, [0, 0, 0], (off) => {
-    if (!(rowPlusValue && wasmAddScalarRow(a, off[1], b[off[2]], out, off[0], n))) {
-      binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n);
-    }
+    if (addRow) addRow(off[1], b[off[2]], off[0], n);
+    else binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n);
   });
   return out;
 }

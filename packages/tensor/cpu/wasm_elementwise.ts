@@ -33,19 +33,17 @@ export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedA
   return true;
 }
 
-/** `out[o … o+n) = a[ia … ia+n) + s` (a row plus one value). */
-export function wasmAddScalarRow(
+/**
+ * For `a` and `out` in the heap, a function adding one value to a row:
+ * `out[o … o+n) = a[ia … ia+n) + s` (a bias over a channel's pixels); else null.
+ */
+export function wasmAddScalarRows(
   a: TypedArray,
-  ia: number,
-  s: number,
   out: TypedArray,
-  o: number,
-  n: number,
-): boolean {
+): ((ia: number, s: number, o: number, n: number) => void) | null {
   const k = kernelsFor(a, out);
-  if (!k) return false;
-  k.add_scalar(a.byteOffset + 4 * ia, s, out.byteOffset + 4 * o, n);
-  return true;
+  if (!k) return null;
+  return (ia, s, o, n) => k.add_scalar(a.byteOffset + 4 * ia, s, out.byteOffset + 4 * o, n);
 }
 
 /** `out = a + α·b`. */
