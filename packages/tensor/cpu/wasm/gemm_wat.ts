@@ -83,36 +83,68 @@ function microKernel(): void {
   emit(`  )`);
 }
 
+/**
+ * A packing function `name(src, …, dst)`: for each of ⌈count / width⌉
+ * panels (`$panel` counts them) `panel` sets the source pointers, then for
+ * each step `$p` of k `step` copies `width` floats to `$dst`, which advances
+ * by them. `$ldb` is the source's row stride in bytes, `rowLength` floats.
+ */
+function packPanels(o: {
+  name: string;
+  params: string;
+  count: string;
+  width: number;
+  rowLength: string;
+  locals: string[];
+  panel: string[];
+  step: string[];
+}): void {
+  emit(`  (func (export "${o.name}") ${o.params}`);
+  emit(
+    `    (local $panel i32) (local $p i32) (local $panels i32) (local $ldb i32) ${
+      o.locals.map((l) => `(local ${l} i32)`).join(" ")
+    }`,
+  );
+  emit(
+    `    (local.set $panels (i32.div_u (i32.add (local.get ${o.count}) (i32.const ${
+      o.width - 1
+    })) (i32.const ${o.width})))`,
+  );
+  emit(`    (local.set $ldb (i32.shl (local.get ${o.rowLength}) (i32.const 2)))`);
+  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $panel) (local.get $panels)))`);
+  for (const line of o.panel) emit(`      ${line}`);
+  emit(`      (local.set $p (i32.const 0))`);
+  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
+  for (const line of o.step) emit(`        ${line}`);
+  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * o.width})))`);
+  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
+  emit(`      (local.set $panel (i32.add (local.get $panel) (i32.const 1))) (br $l0)))`);
+  emit(`  )`);
+}
+
 function packAt(): void {
   // Aᵀ stored [k, m] → panels [ceil(m/MR)][k][MR]. Reading a transposed A in
   // place would step m floats per k, and with m a multiple of 1024 every step
   // falls in the same cache set; the panels are contiguous. The last panel's
   // padding rows copy whatever follows A: they only reach C's padding.
-  emit(
-    `  (func (export "pack_at") (param $src i32) (param $m i32) (param $k i32) (param $dst i32)`,
-  );
-  emit(`    (local $ip i32) (local $p i32) (local $from i32) (local $panels i32) (local $ldb i32)`);
-  emit(
-    `    (local.set $panels (i32.div_u (i32.add (local.get $m) (i32.const ${
-      MR - 1
-    })) (i32.const ${MR})))`,
-  );
-  emit(`    (local.set $ldb (i32.shl (local.get $m) (i32.const 2)))`);
-  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $ip) (local.get $panels)))`);
-  emit(
-    `      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $ip) (i32.const ${
-      4 * MR
-    }))))`,
-  );
-  emit(`      (local.set $p (i32.const 0))`);
-  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
-  emit(`        (v128.store (local.get $dst) (v128.load (local.get $from)))`);
-  emit(`        (i64.store offset=16 (local.get $dst) (i64.load offset=16 (local.get $from)))`);
-  emit(`        (local.set $from (i32.add (local.get $from) (local.get $ldb)))`);
-  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * MR})))`);
-  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
-  emit(`      (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $l0)))`);
-  emit(`  )`);
+  packPanels({
+    name: "pack_at",
+    params: "(param $src i32) (param $m i32) (param $k i32) (param $dst i32)",
+    count: "$m",
+    width: MR,
+    rowLength: "$m",
+    locals: ["$from"],
+    panel: [
+      `(local.set $from (i32.add (local.get $src) (i32.mul (local.get $panel) (i32.const ${
+        4 * MR
+      }))))`,
+    ],
+    step: [
+      `(v128.store (local.get $dst) (v128.load (local.get $from)))`,
+      `(i64.store offset=16 (local.get $dst) (i64.load offset=16 (local.get $from)))`,
+      `(local.set $from (i32.add (local.get $from) (local.get $ldb)))`,
+    ],
+  });
 }
 
 function packBt(): void {
@@ -120,74 +152,54 @@ function packBt(): void {
   // read side by side, one element from each per step of k. A partial last
   // panel reads rows past the source's end (whatever follows it): those
   // columns only reach C's padding.
-  const cols = Array.from({ length: NR }, (_, c) => `$r${c}`);
-  emit(
-    `  (func (export "pack_bt") (param $src i32) (param $k i32) (param $n i32) (param $dst i32)`,
-  );
-  emit(
-    `    (local $jp i32) (local $p i32) (local $panels i32) (local $ldb i32) ${
-      cols.map((r) => `(local ${r} i32)`).join(" ")
-    }`,
-  );
-  emit(
-    `    (local.set $panels (i32.div_u (i32.add (local.get $n) (i32.const ${
-      NR - 1
-    })) (i32.const ${NR})))`,
-  );
-  emit(`    (local.set $ldb (i32.shl (local.get $k) (i32.const 2)))`);
-  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $jp) (local.get $panels)))`);
-  emit(
-    `      (local.set $r0 (i32.add (local.get $src) (i32.mul (i32.mul (local.get $jp) (i32.const ${NR})) (local.get $ldb))))`,
-  );
-  for (let c = 1; c < NR; c++) {
-    emit(`      (local.set $r${c} (i32.add (local.get $r${c - 1}) (local.get $ldb)))`);
-  }
-  emit(`      (local.set $p (i32.const 0))`);
-  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
-  for (let c = 0; c < NR; c++) {
-    emit(`        (f32.store offset=${4 * c} (local.get $dst) (f32.load (local.get $r${c})))`);
-    emit(`        (local.set $r${c} (i32.add (local.get $r${c}) (i32.const 4)))`);
-  }
-  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))`);
-  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
-  emit(`      (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l0)))`);
-  emit(`  )`);
+  const rows = Array.from({ length: NR }, (_, c) => `$r${c}`);
+  packPanels({
+    name: "pack_bt",
+    params: "(param $src i32) (param $k i32) (param $n i32) (param $dst i32)",
+    count: "$n",
+    width: NR,
+    rowLength: "$k",
+    locals: rows,
+    panel: [
+      `(local.set $r0 (i32.add (local.get $src) (i32.mul (i32.mul (local.get $panel) (i32.const ${NR})) (local.get $ldb))))`,
+      ...rows.slice(1).map((r, c) =>
+        `(local.set ${r} (i32.add (local.get ${rows[c]}) (local.get $ldb)))`
+      ),
+    ],
+    step: rows.flatMap((r, c) => [
+      `(f32.store offset=${4 * c} (local.get $dst) (f32.load (local.get ${r})))`,
+      `(local.set ${r} (i32.add (local.get ${r}) (i32.const 4)))`,
+    ]),
+  });
 }
 
 function packBn(): void {
   // B stored [k, n] → panels [ceil(n/NR)][k][NR]. Read in place, a wide B
   // (rows of 4 KiB and more) costs the micro-kernel a page per step of k; the
   // panels are contiguous. A partial last panel reads past the row's end.
-  emit(
-    `  (func (export "pack_bn") (param $src i32) (param $k i32) (param $n i32) (param $dst i32)`,
-  );
-  emit(`    (local $jp i32) (local $p i32) (local $panels i32) (local $ldb i32) (local $from i32)`);
-  emit(
-    `    (local.set $panels (i32.div_u (i32.add (local.get $n) (i32.const ${
-      NR - 1
-    })) (i32.const ${NR})))`,
-  );
-  emit(`    (local.set $ldb (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (block $d0 (loop $l0 (br_if $d0 (i32.ge_u (local.get $jp) (local.get $panels)))`);
-  emit(
-    `      (local.set $from (i32.add (local.get $src) (i32.mul (local.get $jp) (i32.const ${
-      4 * NR
-    }))))`,
-  );
-  emit(`      (local.set $p (i32.const 0))`);
-  emit(`      (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $p) (local.get $k)))`);
-  for (let h = 0; h < NR / 4; h++) {
-    emit(
-      `        (v128.store offset=${16 * h} (local.get $dst) (v128.load offset=${
-        16 * h
-      } (local.get $from)))`,
-    );
-  }
-  emit(`        (local.set $from (i32.add (local.get $from) (local.get $ldb)))`);
-  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))`);
-  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $l1)))`);
-  emit(`      (local.set $jp (i32.add (local.get $jp) (i32.const 1))) (br $l0)))`);
-  emit(`  )`);
+  packPanels({
+    name: "pack_bn",
+    params: "(param $src i32) (param $k i32) (param $n i32) (param $dst i32)",
+    count: "$n",
+    width: NR,
+    rowLength: "$n",
+    locals: ["$from"],
+    panel: [
+      `(local.set $from (i32.add (local.get $src) (i32.mul (local.get $panel) (i32.const ${
+        4 * NR
+      }))))`,
+    ],
+    step: [
+      ...Array.from(
+        { length: NR / 4 },
+        (_, h) =>
+          `(v128.store offset=${16 * h} (local.get $dst) (v128.load offset=${
+            16 * h
+          } (local.get $from)))`,
+      ),
+      `(local.set $from (i32.add (local.get $from) (local.get $ldb)))`,
+    ],
+  });
 }
 
 function gemm(): void {
