@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FormatError } from "@recognize/io";
 import { dataTest } from "@recognize/tensor/testing";
-import { loadMat, readMat } from "./mat.ts";
+import { loadMat, readMat, releaseMat } from "./mat.ts";
 import { type FixtureVar, makeMat } from "./testdata/make_mat.ts";
 
 const vars: FixtureVar[] = [
@@ -87,6 +87,23 @@ Deno.test("a compressed element that inflates past the limit is refused", () => 
     values: new Array(4096).fill(0),
   }], { compress: true });
   assert.throws(() => readMat(big, { maxInflatedBytes: 1024 }), /does not inflate/);
+});
+
+Deno.test("releaseMat frees large numeric variables at once and leaves the rest", () => {
+  const n = 256 * 1024; // 2 MiB of doubles
+  const out = readMat(
+    makeMat([
+      { name: "big", class: "double", shape: [1, n], values: new Array(n).fill(0.5) },
+      { name: "small", class: "double", shape: [1, 2], values: [1, 2] },
+      { name: "words", class: "char", shape: [1, 2], values: ["hi"] },
+    ], { compress: true }),
+  );
+  const big = out.get("big")!.data as Float64Array;
+  assert.equal(big.length, n);
+  releaseMat(out);
+  assert.equal(big.length, 0, "the large array's memory is gone");
+  assert.deepEqual([...out.get("small")!.data as Float64Array], [1, 2]);
+  assert.deepEqual(out.get("words")!.data, ["hi"]);
 });
 
 dataTest("the 2016 NIST26 file (plain, MACI64) reads with its documented shapes", [

@@ -15,7 +15,7 @@
 import { FormatError, withContext } from "@recognize/io";
 import type { ImageDataset } from "./dataset.ts";
 import { dataRoot, locate } from "./data_root.ts";
-import { loadMat, type MatVariable } from "./mat.ts";
+import { loadMat, type MatVariable, releaseMat } from "./mat.ts";
 
 /** The 36 class names, by label index. */
 export const NIST36_CLASSES: readonly string[] = Object.freeze(
@@ -106,7 +106,11 @@ export function nistFromMat(
  */
 export async function loadNistFile(path: string, split?: string): Promise<ImageDataset> {
   const vars = await loadMat(path, { order: "column" });
-  return withContext(path, () => nistFromMat(vars, split, path));
+  try {
+    return withContext(path, () => nistFromMat(vars, split, path));
+  } finally {
+    releaseMat(vars); // the images are floats now: the doubles go at once
+  }
 }
 
 /**

@@ -74,7 +74,7 @@ class Writer {
   element(type: number, body: number[]) {
     this.u32(type);
     this.u32(body.length);
-    this.parts.push(...body);
+    for (const b of body) this.parts.push(b); // a spread overflows the stack past ~100k bytes
     if (type !== 15) this.pad(); // compressed elements are not padded
   }
 }
