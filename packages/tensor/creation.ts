@@ -87,6 +87,10 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions = 
   }
   const dtype = options.dtype ?? (flat instanceof Float64Array ? "float64" : "float32");
   checkDType(dtype);
+  if (flat instanceof (dtype === "float64" ? Float64Array : Float32Array)) {
+    // every backend's upload copies: a dataset is not copied twice
+    return finish(flat as TypedArray, shape, options);
+  }
   const values = allocArray(dtype, flat.length);
   values.set(flat);
   return finish(values, shape, options);

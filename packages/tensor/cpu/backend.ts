@@ -8,7 +8,7 @@
 
 import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
 import type { DType, TypedArray } from "../dtype.ts";
-import { acquire, release } from "./pool.ts";
+import { acquire, acquireOwn, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
 import { axpy, binary, unary, where } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
@@ -34,10 +34,12 @@ export class CpuBackend implements Backend<TypedArray> {
 
   upload(data: TypedArray): TypedArray {
     // a large array handed in is most likely a dataset, read in slices (which
-    // the slicing ops copy into the heap): it stays ordinary memory, which is
-    // given back when it is freed, as the heap's is not
+    // the slicing ops copy into the heap): it stays ordinary memory, given
+    // back the moment it is disposed, as the heap's is not
     const dtype = data instanceof Float64Array ? "float64" : "float32";
-    const a = acquire(dtype, data.length, false, data.length < UPLOAD_HEAP_MAX_LENGTH);
+    const a = data.length < UPLOAD_HEAP_MAX_LENGTH
+      ? acquire(dtype, data.length, false)
+      : acquireOwn(dtype, data.length);
     a.set(data);
     return this.#track(a);
   }

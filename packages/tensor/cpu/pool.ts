@@ -47,9 +47,29 @@ export function acquire(dtype: DType, n: number, zeroed = true, heap = true): Ty
   return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** Arrays from {@link acquireOwn}: freed on release, never pooled. */
+const own = new WeakSet<TypedArray>();
+
+/**
+ * An ordinary array, outside the heap and the pool, whose memory
+ * {@link release} gives back at once: for data uploaded once and disposed
+ * once (a dataset), which would otherwise sit in the pool, or wait for the
+ * garbage collector, while the program goes on to other work.
+ */
+export function acquireOwn(dtype: DType, n: number): TypedArray {
+  const a = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  own.add(a);
+  return a;
+}
+
 /** Give an array back for reuse (its contents are discarded). */
 export function release(a: TypedArray): void {
   if (releaseHeapArray(a)) return;
+  if (own.delete(a)) {
+    // detaching drops the only reference to the memory: it is freed now
+    (a.buffer as ArrayBuffer).transfer(0);
+    return;
+  }
   if (a.length < MIN_POOLED_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) {
     return;
   }
