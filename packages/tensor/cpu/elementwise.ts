@@ -6,13 +6,13 @@ import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
-import { wasmAddScalarRows, wasmAxpy, wasmBinary, wasmRelu } from "./wasm_elementwise.ts";
+import { wasmAddScalarRows, wasmAxpy, wasmBinary, wasmUnary } from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const n = x.length;
   const out = acquire(dtype, n, false);
-  if (op === "relu" && wasmRelu(x, out)) return out;
+  if (wasmUnary(op, x, out)) return out;
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];

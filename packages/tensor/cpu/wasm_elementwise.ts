@@ -15,11 +15,12 @@ function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
   return wasmEngine()?.exports ?? null;
 }
 
-/** `out = relu(x)`. */
-export function wasmRelu(x: TypedArray, out: TypedArray): boolean {
+/** `out = op(x)` for the ops with a WebAssembly twin (ReLU, e^x, σ). */
+export function wasmUnary(op: string, x: TypedArray, out: TypedArray): boolean {
+  if (op !== "relu" && op !== "exp" && op !== "sigmoid") return false;
   const k = kernelsFor(x, out);
   if (!k) return false;
-  k.relu(x.byteOffset, out.byteOffset, out.length);
+  k[op](x.byteOffset, out.byteOffset, out.length);
   return true;
 }
 

@@ -1,6 +1,7 @@
 // The WebAssembly elementwise kernels against the TypeScript loops they stand
-// in for: the same values, NaN and signed zeros included, on lengths that
-// leave 0–3 elements for the scalar tail, and on inputs in and out of the heap.
+// in for: the same values, NaN, infinities and signed zeros included, on
+// lengths that leave 0–3 elements for the scalar tail, and on inputs in and
+// out of the heap.
 
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
@@ -71,6 +72,36 @@ Deno.test({
         binary("add", x, [rows, cols], bias, [rows, 1], [rows, cols], "float32")
       );
       same(biased.fast, biased.reference, `row + value n=${n}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "WebAssembly e^x and σ round to Math.exp's float32 values, over the whole float32 range",
+  ignore,
+  fn: () => {
+    const g = new Generator(11);
+    // the four-wide loop and every tail length; then a million values where
+    // rounding is decided: everywhere e^x neither overflows nor underflows
+    // (|x| ≤ 104), near zero, and across σ's saturation
+    for (const n of [1024, 1025, 1026, 1027, 1 << 20]) {
+      const x = values(n, g);
+      for (let i = 0; i < n - 3; i++) {
+        const r = g.uniform();
+        if (i % 9 === 0) continue; // keep the special values values() put here
+        x[i] = r < 0.6
+          ? g.uniform(-104, 90)
+          : r < 0.8
+          ? g.uniform(-1e-3, 1e-3)
+          : g.uniform(-20, 20);
+      }
+      // past overflow, into float32 subnormals, past the clamp, and the largest floats
+      x.set([88.7, 88.73, -87.4, -103.9, -104, 709.5, -800, 3.4e38, -3.4e38], 1);
+      for (const op of ["exp", "sigmoid"] as const) {
+        const r = both(() => unary(op, x, "float32"));
+        assert.ok(heapAddress(r.fast) >= 0, "the output lies in the heap");
+        same(r.fast, r.reference, `${op} n=${n}`);
+      }
     }
   },
 });

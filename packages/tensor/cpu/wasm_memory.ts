@@ -32,6 +32,8 @@ export interface KernelExports extends GemmKernel {
   mul(a: number, b: number, out: number, n: number): void;
   add_scalar(a: number, s: number, out: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
+  exp(x: number, out: number, n: number): void;
+  sigmoid(x: number, out: number, n: number): void;
   max_pool_2x2(
     x: number,
     planes: number,

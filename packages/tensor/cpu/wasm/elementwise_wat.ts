@@ -1,10 +1,12 @@
 /**
  * WebAssembly SIMD twins of the hottest CPU elementwise kernels (ReLU and
- * its backward, same-shape add/sub/mul, a row plus a scalar, `a + α·b`, and
- * 2×2 max-pooling), written out as WebAssembly text. They run on arrays in
- * the kernels' heap; each gives bit for bit what the TypeScript loop in
- * cpu/elementwise.ts or cpu/unfold.ts gives (a test checks, NaN and signed
- * zeros included), four lanes at a time.
+ * its backward, same-shape add/sub/mul, a row plus a scalar, `a + α·b`,
+ * e^x, σ, and 2×2 max-pooling), written out as WebAssembly text. They run on
+ * arrays in the kernels' heap; each gives bit for bit what the TypeScript
+ * loop in cpu/elementwise.ts or cpu/unfold.ts gives (a test checks, NaN and
+ * signed zeros included; for e^x and σ, a float64 evaluation rounded as the
+ * loop's is, in every value tested rather than by construction), four lanes
+ * at a time.
  *
  * @module
  */
@@ -227,11 +229,122 @@ function maxPool2x2Planes(): void {
   emit(`  )`);
 }
 
+/** f64x2 constant of one value, written so that the text reads back exactly. */
+const f64x2 = (v: number) => `(v128.const f64x2 ${v} ${v})`;
+
+function exponentials(): void {
+  // e^x in float64 lanes, accurate to a few units in the last place of a
+  // float64, so that rounded to float32 it is what Math.exp gives the
+  // TypeScript loop (but for a value a float64 ulp from a float32 rounding
+  // boundary: none in a test of millions). x = n·ln2 + r, |r| ≤ ln2/2 (ln2 in
+  // fdlibm's two parts, so n·ln2hi is exact); e^r by its Taylor series to r¹³
+  // (the rest is below 4e-18); 2^n built in the exponent bits. Clamping to
+  // [-708, 709] keeps 2^n a normal float64: beyond it the float32 result is 0
+  // or ∞ either way. NaN passes through (min and max propagate it; its 2^n
+  // is 1). Two pairs of lanes are worked on side by side: each Horner step
+  // waits on the one before, and two chains keep the multiplier busy.
+  let factorial = 1;
+  const coefficients = [1];
+  for (let k = 1; k <= 13; k++) coefficients.push(1 / (factorial *= k));
+  const exp = (ks: number[]) => {
+    for (const k of ks) {
+      emit(
+        `      (local.set $a${k} (f64x2.min (f64x2.max (local.get $a${k}) ${f64x2(-708)}) ${
+          f64x2(709)
+        }))`,
+      );
+      emit(
+        `      (local.set $n${k} (f64x2.nearest (f64x2.mul (local.get $a${k}) ${
+          f64x2(Math.LOG2E)
+        })))`,
+      );
+      emit(
+        `      (local.set $r${k} (f64x2.sub (f64x2.sub (local.get $a${k}) (f64x2.mul (local.get $n${k}) ${
+          f64x2(6.93147180369123816490e-01)
+        })) (f64x2.mul (local.get $n${k}) ${f64x2(1.90821492927058770002e-10)})))`,
+      );
+      emit(`      (local.set $p${k} ${f64x2(coefficients[13])})`);
+    }
+    for (let j = 12; j >= 0; j--) {
+      for (const k of ks) {
+        emit(
+          `      (local.set $p${k} (f64x2.add (f64x2.mul (local.get $p${k}) (local.get $r${k})) ${
+            f64x2(coefficients[j])
+          }))`,
+        );
+      }
+    }
+    for (const k of ks) {
+      emit(
+        `      (local.set $e${k} (f64x2.mul (local.get $p${k}) (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n${k}))) (v128.const i64x2 1023 1023)) (i32.const 52))))`,
+      );
+    }
+  };
+  /**
+   * `out = f(x)` over n floats, four at a time then one at a time: `pre`
+   * sets the exponent `$a<k>` from the input `$v<k>`, `post` the result
+   * `$y<k>` from `$e<k>` = e^a.
+   */
+  const kernel = (name: string, pre: (k: number) => string, post: (k: number) => string) => {
+    const perPair = ["v", "a", "n", "r", "p", "e", "y"];
+    emit(
+      `  (func (export "${name}") (param $x i32) (param $out i32) (param $n i32) (local $i i32) (local $end i32) (local $q v128) ${
+        [0, 1].flatMap((k) => perPair.map((v) => `(local $${v}${k} v128)`)).join(" ")
+      }`,
+    );
+    const each = (ks: number[]) => {
+      for (const k of ks) emit(`      ${pre(k)}`);
+      exp(ks);
+      for (const k of ks) emit(`      ${post(k)}`);
+    };
+    emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+    emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+    emit(`      (local.set $q (v128.load (i32.add (local.get $x) (local.get $i))))`);
+    emit(`      (local.set $v0 (f64x2.promote_low_f32x4 (local.get $q)))`);
+    emit(
+      `      (local.set $v1 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))`,
+    );
+    each([0, 1]);
+    emit(
+      `      (v128.store (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $y0)) (f32x4.demote_f64x2_zero (local.get $y1))))`,
+    );
+    emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+    emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
+    emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
+    emit(
+      `      (local.set $v0 (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $x) (local.get $i)))))`,
+    );
+    each([0]);
+    emit(
+      `      (v128.store32_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $y0)))`,
+    );
+    emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+    emit(`  )`);
+  };
+  kernel(
+    "exp",
+    (k) => `(local.set $a${k} (local.get $v${k}))`,
+    (k) => `(local.set $y${k} (local.get $e${k}))`,
+  );
+  // σ as the TypeScript loop splits it by sign, from e = e^-|x|:
+  // 1/(1+e) for x ≥ 0, e/(1+e) below
+  const one = f64x2(1);
+  kernel(
+    "sigmoid",
+    (k) => `(local.set $a${k} (f64x2.neg (f64x2.abs (local.get $v${k}))))`,
+    (k) =>
+      `(local.set $y${k} (v128.bitselect (f64x2.div ${one} (f64x2.add ${one} (local.get $e${k}))) (f64x2.div (local.get $e${k}) (f64x2.add ${one} (local.get $e${k}))) (f64x2.ge (local.get $v${k}) ${
+        f64x2(0)
+      })))`,
+  );
+}
+
 /** The elementwise functions' WebAssembly text (module body). */
 export function elementwiseFunctions(): string[] {
   lines.length = 0;
   streams();
   axpy();
+  exponentials();
   maxPool2x2();
   maxPool2x2Planes();
   return [...lines];
