@@ -27,11 +27,10 @@ const key = (dtype: DType, n: number) => `${dtype}:${n}`;
  *
  * @param zeroed Zero-fill a reused array (default). Kernels that write every
  *   element pass false and skip a pass over memory.
- * @param heap Allow the WebAssembly kernels' heap (default true).
  */
-export function acquire(dtype: DType, n: number, zeroed = true, heap = true): TypedArray {
+export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
   // float32 arrays live in the WebAssembly kernels' memory where it can hold them
-  if (dtype === "float32" && heap) {
+  if (dtype === "float32") {
     const h = heapArray(n, zeroed);
     if (h) return h;
   }
