@@ -28,7 +28,7 @@ export async function evaluateModelFile(
       `${matPath} has ${d.classes.length} classes; the model predicts ${mlp.classes.length}`,
     );
   }
-  using x = tensor(d.images, { shape: [d.labels.length, 1024], device: o.device });
+  using x = tensor(d.images, { shape: [d.labels.length, 1024], device: o.device, adopt: true });
   using labels = tensor(Float32Array.from(d.labels), { device: o.device });
   const r = await mlp.evaluate(x, labels);
   mlp.params.dispose();

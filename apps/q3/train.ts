@@ -38,7 +38,8 @@ export interface Q3Options {
 
 function toTensors(d: ImageDataset, device: Backend): { x: Tensor; labels: Tensor } {
   return {
-    x: tensor(d.images, { shape: [d.labels.length, 1024], device }),
+    // adopted: the decoded images are freed once on the device, not at V8's next full collection
+    x: tensor(d.images, { shape: [d.labels.length, 1024], device, adopt: true }),
     labels: tensor(Float32Array.from(d.labels), { device }),
   };
 }

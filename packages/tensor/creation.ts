@@ -23,6 +23,17 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
+/** Options of {@link tensor}. */
+export interface TensorDataOptions extends TensorOptions {
+  /**
+   * Take the typed array over: once its values are on the device its memory
+   * is freed at once, rather than whenever the garbage collector gets to it
+   * (for a dataset, tens of megabytes held through the work that follows).
+   * The array must own its whole buffer, and is empty afterwards.
+   */
+  adopt?: boolean;
+}
+
 function flattenNested(data: NestedArray, shape: number[], out: number[], depth: number): void {
   if (typeof data === "number") {
     if (depth !== shape.length) {
@@ -67,7 +78,7 @@ function finish(values: TypedArray, shape: number[], options: TensorOptions): Te
  * console.assert(t.shape.join() === "2,3");
  * ```
  */
-export function tensor(data: NestedArray | TypedArray, options: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | TypedArray, options: TensorDataOptions = {}): Tensor {
   let flat: number[] | TypedArray;
   let shape: number[];
   if (ArrayBuffer.isView(data)) {
@@ -87,13 +98,29 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions = 
   }
   const dtype = options.dtype ?? (flat instanceof Float64Array ? "float64" : "float32");
   checkDType(dtype);
+  let buffer: ArrayBuffer | null = null;
+  if (options.adopt) {
+    if (
+      !ArrayBuffer.isView(flat) || !(flat.buffer instanceof ArrayBuffer) || flat.byteOffset !== 0 ||
+      flat.byteLength !== flat.buffer.byteLength
+    ) {
+      throw new TypeError(
+        "Cannot adopt data that is not a typed array owning its whole (non-shared) buffer",
+      );
+    }
+    buffer = flat.buffer;
+  }
+  let t: Tensor;
   if (flat instanceof (dtype === "float64" ? Float64Array : Float32Array)) {
     // every backend's upload copies: a dataset is not copied twice
-    return finish(flat as TypedArray, shape, options);
+    t = finish(flat as TypedArray, shape, options);
+  } else {
+    const values = allocArray(dtype, flat.length);
+    values.set(flat);
+    t = finish(values, shape, options);
   }
-  const values = allocArray(dtype, flat.length);
-  values.set(flat);
-  return finish(values, shape, options);
+  buffer?.transfer(0); // detaching drops the only reference to the memory: freed now
+  return t;
 }
 
 /**
