@@ -52,7 +52,6 @@ export class Rasterizer {
   }
 
   #start(): Worker {
-    trimCHeap();
     const worker = new Worker(new URL("./rasterizer_worker.ts", import.meta.url).href, {
       type: "module",
     });
@@ -86,32 +85,6 @@ export class Rasterizer {
     try {
       Deno.unrefTimer(id);
     } catch { /* not Deno */ }
-  }
-}
-
-let malloc: Deno.DynamicLibrary<{ malloc_trim: { parameters: ["usize"]; result: "i32" } }> | null =
-  null;
-let noTrim = false;
-
-/**
- * Give the pages the C allocator holds free back to the system (glibc's
- * `malloc_trim`), before the worker and resvg take their 100 MB or so: a
- * program that has just trained holds tens of megabytes freed but kept
- * (q3: about 25 MB of its peak). Nothing happens without glibc or without
- * the FFI permission.
- */
-function trimCHeap(): void {
-  if (noTrim) return;
-  try {
-    malloc ??= Deno.dlopen(
-      "libc.so.6",
-      {
-        malloc_trim: { parameters: ["usize"], result: "i32" },
-      } as const,
-    );
-    malloc.symbols.malloc_trim(0n);
-  } catch {
-    noTrim = true; // not Linux with glibc, or no --allow-ffi
   }
 }
 
