@@ -13,6 +13,7 @@
  */
 
 import { FormatError, withContext } from "@recognize/io";
+import { allocLargeArray } from "@recognize/tensor";
 import type { ImageDataset } from "./dataset.ts";
 import { dataRoot, locate } from "./data_root.ts";
 import { loadMat, type MatVariable, releaseMat } from "./mat.ts";
@@ -75,7 +76,8 @@ export function nistFromMat(
   }
   const n = data.shape[0];
   const col = data.data;
-  const images = new Float32Array(n * 1024);
+  // out of the C heap: a split is freed once it is on the device (see allocLargeArray)
+  const images = allocLargeArray("float32", n * 1024) as Float32Array;
   // column-major file: sample i, pixel p at col[i + p·n]; pixel p is (row p%32, column ⌊p/32⌋).
   // Blocks of 16 samples keep both the reads and the writes close together.
   const values = col instanceof Float64Array

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { tensor } from "./creation.ts";
+import { allocLargeArray } from "./dtype.ts";
 import { deviceTest } from "./testing.ts";
 
 deviceTest("tensor({ adopt }) keeps the values and frees the array it took", async (device) => {
@@ -28,3 +29,18 @@ Deno.test("adopt refuses a view that shares its buffer, and nested arrays", () =
   assert.equal(whole.length, 8, "nothing was freed");
   assert.throws(() => tensor([1, 2], { adopt: true }), /owning its whole/);
 });
+
+deviceTest(
+  "arrays from allocLargeArray upload, multiply and free like any other",
+  async (device) => {
+    const a = allocLargeArray("float32", 4 * 3);
+    assert.ok(a instanceof Float32Array && a.length === 12 && a.every((v) => v === 0));
+    a.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    using x = tensor(a, { shape: [4, 3], device, adopt: true });
+    assert.equal(a.length, 0, "adopted and freed");
+    using w = tensor([[1, 0], [0, 1], [1, 1]], { device });
+    using y = x.matmul(w);
+    assert.deepEqual([...await y.data()], [4, 5, 10, 11, 16, 17, 22, 23]);
+    assert.ok(allocLargeArray("float64", 2) instanceof Float64Array);
+  },
+);

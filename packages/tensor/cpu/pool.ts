@@ -6,7 +6,7 @@
 // where it runs, so that the kernels read them in place; the rest, and
 // everything where it does not run, are ordinary typed arrays kept here.
 
-import type { DType, TypedArray } from "../dtype.ts";
+import { allocLargeArray, type DType, type TypedArray } from "../dtype.ts";
 import { heapArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
@@ -50,13 +50,14 @@ export function acquire(dtype: DType, n: number, zeroed = true): TypedArray {
 const own = new WeakSet<TypedArray>();
 
 /**
- * An ordinary array, outside the heap and the pool, whose memory
- * {@link release} gives back at once: for data uploaded once and disposed
- * once (a dataset), which would otherwise sit in the pool, or wait for the
- * garbage collector, while the program goes on to other work.
+ * An array outside the kernels' heap, the pool and the C allocator's heap
+ * (see allocLargeArray), whose memory {@link release} gives back at once:
+ * for data uploaded once and disposed once (a dataset), which would
+ * otherwise sit in the pool, or wait for the garbage collector, while the
+ * program goes on to other work.
  */
 export function acquireOwn(dtype: DType, n: number): TypedArray {
-  const a = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  const a = allocLargeArray(dtype, n);
   own.add(a);
   return a;
 }
