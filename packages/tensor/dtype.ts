@@ -36,7 +36,7 @@ export function allocArray(dtype: DType, size: number): TypedArray {
  * memory at once. For data of megabytes freed while the program goes on
  * (decoded datasets, uploaded copies): glibc, once it has freed a block of
  * tens of megabytes, serves later blocks up to that size from its heap, and
- * its heap keeps what is freed in the middle; q3 held 46 MB that way.
+ * its heap keeps what is freed in the middle (30 MB of q3's peak).
  *
  * @param dtype The element type.
  * @param size Number of elements.
