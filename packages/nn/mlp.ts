@@ -24,6 +24,7 @@ import {
 import { type Activation, LINEAR, RELU, SIGMOID, SOFTMAX } from "./activations.ts";
 import { backwards, forward, initializeWeights } from "./layer.ts";
 import { lossAndCorrect } from "./loss.ts";
+import { addScalar, readScalar } from "./_scalar_sum.ts";
 import { Params } from "./params.ts";
 
 const ACTIVATIONS: Record<string, Activation> = { sigmoid: SIGMOID, relu: RELU };
@@ -244,9 +245,6 @@ export class Mlp {
       const start = performance.now();
       const order = g.permutation(n);
       // the batches' summed losses and hits, added on the device as they come
-      // (the same additions, in the same order, as summing them at the end, but
-      // nothing outlives its step: a whole epoch of scalars kept to the end made
-      // V8 promote them and grow its old generation by tens of megabytes)
       let lossSum: Tensor | null = null, correctSum: Tensor | null = null;
       for (let b = 0; b < batches; b++) {
         using idx = tensor(
@@ -264,10 +262,8 @@ export class Mlp {
         o.onBatch?.(epoch, b + 1, batches);
       }
       // one read per epoch
-      const loss = lossSum ? await lossSum.item() : 0;
-      const correct = correctSum ? await correctSum.item() : 0;
-      lossSum?.dispose();
-      correctSum?.dispose();
+      const loss = await readScalar(lossSum);
+      const correct = await readScalar(correctSum);
       const seconds = (performance.now() - start) / 1000;
       const v = await this.evaluate(valid.x, valid.labels);
       const stats = {
@@ -332,19 +328,4 @@ export class Mlp {
     }
     return { mlp, metadata };
   }
-}
-
-/** `sum + t` as a scalar, taking ownership of both (`t` alone when there is no sum yet). */
-function addScalar(sum: Tensor | null, t: Tensor): Tensor {
-  return noGrad(() => {
-    if (!sum) {
-      const first = t.reshape([]);
-      t.dispose();
-      return first;
-    }
-    const next = sum.add(t);
-    sum.dispose();
-    t.dispose();
-    return next;
-  });
 }

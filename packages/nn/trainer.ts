@@ -18,6 +18,7 @@ import {
   tensor,
 } from "@recognize/tensor";
 import type { Module } from "./module.ts";
+import { addScalar, readScalar } from "./_scalar_sum.ts";
 
 /** Per-channel normalisation applied to every batch. */
 export interface Normalization {
@@ -156,7 +157,8 @@ export async function trainClassifier(
     module.train();
     const start = performance.now();
     const lr = o.optimizer.lr;
-    const sums: Tensor[] = [], hits: Tensor[] = [];
+    // summed on the device as the batches come, read once an epoch
+    let lossSum: Tensor | null = null, hitSum: Tensor | null = null;
     let b = 0;
     for (const batch of it.epoch()) {
       o.augment?.(batch.x, batch.size, g);
@@ -167,20 +169,18 @@ export async function trainClassifier(
         using loss = crossEntropy(logits, y);
         loss.backward();
         noGrad(() => {
-          sums.push(loss.mul(batch.size));
+          lossSum = addScalar(lossSum, loss.mul(batch.size));
           using am = logits.argmax(1);
           using eq = am.eq(y);
-          hits.push(eq.sum());
+          hitSum = addScalar(hitSum, eq.sum());
         });
       }
       o.optimizer.step();
       o.optimizer.zeroGrad();
       o.onBatch?.(epoch, ++b, it.length);
     }
-    let loss = 0, correct = 0;
-    for (const t of sums) loss += await t.item();
-    for (const t of hits) correct += await t.item();
-    for (const t of [...sums, ...hits]) t.dispose();
+    const loss = await readScalar(lossSum);
+    const correct = await readScalar(hitSum);
     const seconds = (performance.now() - start) / 1000;
     o.scheduler?.step();
     const n = train.labels.length;
