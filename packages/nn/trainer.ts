@@ -10,6 +10,7 @@
 import { BatchIterator, type ImageDataset, imageSize, normalizeInPlace } from "@recognize/datasets";
 import {
   type Backend,
+  concat,
   crossEntropy,
   defaultGenerator,
   type Generator,
@@ -107,8 +108,9 @@ export async function evaluateClassifier(
   const was = module.training;
   module.eval();
   const n = data.labels.length, bs = o.batchSize ?? 256;
-  const predicted = new Int32Array(n);
-  let loss = 0, correct = 0;
+  // the loss summed and the predictions kept on the device: two reads in all
+  let lossSum: Tensor | null = null;
+  const classes: Tensor[] = [];
   try {
     for (let s = 0; s < n; s += bs) {
       const count = Math.min(bs, n - s);
@@ -120,19 +122,22 @@ export async function evaluateClassifier(
         using logits = module.forward(xt);
         return [crossEntropy(logits, y, { reduction: "sum" }), logits.argmax(1)];
       });
-      loss += await l.item();
-      const pv = await p.data();
-      for (let i = 0; i < count; i++) {
-        predicted[s + i] = pv[i];
-        if (pv[i] === data.labels[s + i]) correct++;
-      }
-      l.dispose();
-      p.dispose();
+      lossSum = addScalar(lossSum, l);
+      classes.push(p);
     }
+    const loss = await readScalar(lossSum);
+    lossSum = null;
+    if (classes.length === 0) return { loss: NaN, acc: NaN, predicted: new Int32Array(0) };
+    using all = noGrad(() => concat(classes, 0));
+    const predicted = Int32Array.from(await all.data());
+    let correct = 0;
+    for (let i = 0; i < n; i++) if (predicted[i] === data.labels[i]) correct++;
+    return { loss: loss / n, acc: correct / n, predicted };
   } finally {
+    lossSum?.dispose();
+    for (const p of classes) p.dispose();
     module.train(was);
   }
-  return { loss: loss / n, acc: correct / n, predicted };
 }
 
 /**
