@@ -12,6 +12,7 @@
 
 import {
   type Backend,
+  concat,
   defaultGenerator,
   type DType,
   type Generator,
@@ -197,23 +198,32 @@ export class Mlp {
     chunk = 512,
   ): Promise<{ loss: number; acc: number; predicted: Int32Array }> {
     const n = x.shape[0];
-    let loss = 0, correct = 0;
-    const predicted = new Int32Array(n);
-    for (let s = 0; s < n; s += chunk) {
-      const e = Math.min(n, s + chunk);
-      using xb = x.slice([s], [e]);
-      using lb = labels.slice([s], [e]);
-      using probs = this.predict(xb);
-      using y = noGrad(() => oneHot(lb, this.classes.length));
-      const [l, c] = lossAndCorrect(y, probs);
-      using am = probs.argmax(1);
-      predicted.set(Int32Array.from(await am.data()), s);
-      loss += await l.item();
-      correct += await c.item();
-      l.dispose();
-      c.dispose();
+    // sums and predicted classes stay on the device until the end: three reads in all
+    let lossSum: Tensor | null = null, correctSum: Tensor | null = null;
+    const classes: Tensor[] = [];
+    try {
+      for (let s = 0; s < n; s += chunk) {
+        const e = Math.min(n, s + chunk);
+        using xb = x.slice([s], [e]);
+        using lb = labels.slice([s], [e]);
+        using probs = this.predict(xb);
+        using y = noGrad(() => oneHot(lb, this.classes.length));
+        const [l, c] = lossAndCorrect(y, probs);
+        lossSum = addScalar(lossSum, l);
+        correctSum = addScalar(correctSum, c);
+        classes.push(probs.argmax(1));
+      }
+      const loss = await readScalar(lossSum), correct = await readScalar(correctSum);
+      lossSum = correctSum = null;
+      if (classes.length === 0) return { loss: NaN, acc: NaN, predicted: new Int32Array(0) };
+      using all = noGrad(() => concat(classes, 0));
+      const predicted = Int32Array.from(await all.data());
+      return { loss: loss / n, acc: correct / n, predicted };
+    } finally {
+      lossSum?.dispose();
+      correctSum?.dispose();
+      for (const c of classes) c.dispose();
     }
-    return { loss: loss / n, acc: correct / n, predicted };
   }
 
   /**
