@@ -12,7 +12,6 @@
 
 import {
   type Backend,
-  concat,
   defaultGenerator,
   type DType,
   type Generator,
@@ -25,7 +24,7 @@ import {
 import { type Activation, LINEAR, RELU, SIGMOID, SOFTMAX } from "./activations.ts";
 import { backwards, forward, initializeWeights } from "./layer.ts";
 import { lossAndCorrect } from "./loss.ts";
-import { addScalar, readScalar } from "./_scalar_sum.ts";
+import { addScalar, readClasses, readScalar } from "./_device_results.ts";
 import { Params } from "./params.ts";
 
 const ACTIVATIONS: Record<string, Activation> = { sigmoid: SIGMOID, relu: RELU };
@@ -214,11 +213,7 @@ export class Mlp {
         classes.push(probs.argmax(1));
       }
       const loss = await readScalar(lossSum), correct = await readScalar(correctSum);
-      lossSum = correctSum = null;
-      if (classes.length === 0) return { loss: NaN, acc: NaN, predicted: new Int32Array(0) };
-      using all = noGrad(() => concat(classes, 0));
-      const predicted = Int32Array.from(await all.data());
-      return { loss: loss / n, acc: correct / n, predicted };
+      return { loss: loss / n, acc: correct / n, predicted: await readClasses(classes) };
     } finally {
       lossSum?.dispose();
       correctSum?.dispose();

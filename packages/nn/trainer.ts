@@ -10,7 +10,6 @@
 import { BatchIterator, type ImageDataset, imageSize, normalizeInPlace } from "@recognize/datasets";
 import {
   type Backend,
-  concat,
   crossEntropy,
   defaultGenerator,
   type Generator,
@@ -19,7 +18,7 @@ import {
   tensor,
 } from "@recognize/tensor";
 import type { Module } from "./module.ts";
-import { addScalar, readScalar } from "./_scalar_sum.ts";
+import { addScalar, readClasses, readScalar } from "./_device_results.ts";
 
 /** Per-channel normalisation applied to every batch. */
 export interface Normalization {
@@ -126,10 +125,7 @@ export async function evaluateClassifier(
       classes.push(p);
     }
     const loss = await readScalar(lossSum);
-    lossSum = null;
-    if (classes.length === 0) return { loss: NaN, acc: NaN, predicted: new Int32Array(0) };
-    using all = noGrad(() => concat(classes, 0));
-    const predicted = Int32Array.from(await all.data());
+    const predicted = await readClasses(classes);
     let correct = 0;
     for (let i = 0; i < n; i++) if (predicted[i] === data.labels[i]) correct++;
     return { loss: loss / n, acc: correct / n, predicted };

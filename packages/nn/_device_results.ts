@@ -1,0 +1,42 @@
+// Results kept on the device until one read: a training loop adds each
+// batch's loss and hit count as it comes and reads the totals once an epoch;
+// an evaluation keeps each chunk's predicted classes and reads them all at
+// the end. Nothing outlives its step (an epoch of scalar tensors kept to the
+// end made V8 promote them), and on a GPU every read is a round trip.
+
+import { concat, noGrad, type Tensor } from "@recognize/tensor";
+
+/**
+ * `sum + t` as a scalar, taking ownership of both (`t` alone when there is no
+ * sum yet).
+ */
+export function addScalar(sum: Tensor | null, t: Tensor): Tensor {
+  return noGrad(() => {
+    if (!sum) {
+      const first = t.reshape([]);
+      t.dispose();
+      return first;
+    }
+    const next = sum.add(t);
+    sum.dispose();
+    t.dispose();
+    return next;
+  });
+}
+
+/** The value of a running sum (0 when nothing was added), which is then disposed. */
+export async function readScalar(sum: Tensor | null): Promise<number> {
+  if (!sum) return 0;
+  try {
+    return await sum.item();
+  } finally {
+    sum.dispose();
+  }
+}
+
+/** Per-chunk predicted classes read back in one piece (the chunks stay the caller's). */
+export async function readClasses(chunks: readonly Tensor[]): Promise<Int32Array> {
+  if (chunks.length === 0) return new Int32Array(0);
+  using all = noGrad(() => concat(chunks, 0));
+  return Int32Array.from(await all.data());
+}
