@@ -10,7 +10,11 @@ import { allocLargeArray, type DType, type TypedArray } from "../dtype.ts";
 import { heapArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
-/** Larger arrays go back to the allocator: a disposed dataset must not stay pooled. */
+/**
+ * Larger arrays go back to the allocator (float64 ones, or float32 ones where the
+ * kernels' heap is missing or full): one such array pooled holds tens of megabytes.
+ * Uploads of datasets never come here (acquireOwn).
+ */
 const MAX_POOLED_ARRAY_BYTES = 16 * 1024 * 1024;
 /** Arrays over this size are kept two to a size (enough for a loop over equal chunks). */
 const LARGE_ARRAY_BYTES = 4 * 1024 * 1024;
