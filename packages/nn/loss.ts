@@ -39,7 +39,7 @@ export async function computeLossAndAcc(
  * The summed cross-entropy and the number of correct rows, as scalar tensors
  * on the device: training loops add these up without reading them back.
  *
- * @param y One-hot labels `[N, C]`.
+ * @param y One-hot labels `[N, C]` (one 1 in every row).
  * @param probs Predicted probabilities `[N, C]`.
  * @returns `[loss, correct]` (the caller owns both).
  */
@@ -50,14 +50,18 @@ export function lossAndCorrect(y: Tensor, probs: Tensor): [Tensor, Tensor] {
     );
   }
   return noGrad(() => {
-    // clamp so a probability that underflowed to 0 gives a large, finite loss
-    using safe = probs.maximum(1e-30);
-    using logp = safe.log();
-    using picked = y.mul(logp);
-    using total = picked.sum();
-    using pred = probs.argmax(1);
+    // with one-hot rows, −Σ y·log p is −Σ log p[truth]: the log of one
+    // probability per row instead of every entry (the same float sum, as the
+    // other terms are zeros)
     using truth = y.argmax(1);
+    using pred = probs.argmax(1);
     using hits = pred.eq(truth);
+    using column = truth.unsqueeze(1);
+    using picked = probs.gather(1, column);
+    // clamp so a probability that underflowed to 0 gives a large, finite loss
+    using safe = picked.maximum(1e-30);
+    using logp = safe.log();
+    using total = logp.sum();
     return [total.neg(), hits.sum()];
   });
 }
