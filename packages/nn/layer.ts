@@ -82,21 +82,25 @@ export function forward(
 
 /**
  * One layer backward. With δ = ∂J/∂post ⊙ f′: ∂J/∂W = Xᵀδ, ∂J/∂b = Σ_rows δ,
- * ∂J/∂X = δWᵀ. Stores `grad_W<name>` and `grad_b<name>`.
+ * ∂J/∂X = δWᵀ. Stores `grad_W<name>` and `grad_b<name>`, or, given a
+ * `learningRate`, takes the SGD step with them instead: `W −= α·Xᵀδ` and
+ * `b −= α·Σ_rows δ` in place, the weight gradient never made (the step a
+ * training loop takes next anyway, at a fraction of the memory traffic).
  *
  * @param delta ∂J/∂post, `[N, out]`.
  * @param params The parameters and the layer's cache.
  * @param name The layer.
  * @param activation The activation used forward (its derivative is applied here).
- * @param options `inputGrad: false` skips ∂J/∂X (a first layer needs none) and returns null.
- * @returns ∂J/∂X, `[N, in]` (the caller owns it).
+ * @param options `inputGrad: false` skips ∂J/∂X (a first layer needs none) and returns null;
+ *   `learningRate` updates the parameters in place rather than storing gradients.
+ * @returns ∂J/∂X, `[N, in]`, from the weights before any update (the caller owns it).
  */
 export function backwards(
   delta: Tensor,
   params: Params,
   name: string,
   activation: Activation = SIGMOID,
-  options: { inputGrad?: boolean } = {},
+  options: { inputGrad?: boolean; learningRate?: number } = {},
 ): Tensor {
   return noGrad(() => {
     const { x, pre, post } = params.cache(name);
@@ -110,10 +114,19 @@ export function backwards(
         using slope = activation.derivative(post, pre);
         return delta.mul(slope);
       })();
-    params.set(`grad_W${name}`, x.matmul(d, { transA: true }));
-    params.set(`grad_b${name}`, d.sum(0));
-    return options.inputGrad === false
+    // ∂J/∂X first: it needs the weights as they were
+    const input = options.inputGrad === false
       ? (null as unknown as Tensor)
       : d.matmul(w, { transB: true });
+    const lr = options.learningRate;
+    if (lr === undefined) {
+      params.set(`grad_W${name}`, x.matmul(d, { transA: true }));
+      params.set(`grad_b${name}`, d.sum(0));
+    } else {
+      w.addMatmulInPlace(x, d, -lr, { transA: true });
+      using gb = d.sum(0);
+      params.get(`b${name}`).addScaledInPlace(gb, -lr);
+    }
+    return input;
   });
 }

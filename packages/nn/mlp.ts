@@ -140,7 +140,9 @@ export class Mlp {
   }
 
   /**
-   * One SGD step on a batch: forward with caches, backward, update.
+   * One SGD step on a batch: forward with caches, then backward, each
+   * layer's weights updated in place as its gradient is known (no
+   * `grad_*` entries are stored; `backwards` without a learning rate gives them).
    *
    * @param x `[B, in]` inputs.
    * @param y `[B, C]` one-hot labels.
@@ -165,20 +167,12 @@ export class Mlp {
         this.params,
         layers[i],
         i === layers.length - 1 ? LINEAR : this.activation,
-        { inputGrad: i > 0 },
+        { inputGrad: i > 0, learningRate },
       );
       delta.dispose();
       delta = next;
     }
     for (const o of outputs) o.dispose();
-    noGrad(() => {
-      for (const key of this.params.parameterKeys()) {
-        this.params.set(
-          key,
-          this.params.get(key).addScaled(this.params.get(`grad_${key}`), -learningRate),
-        );
-      }
-    });
     return result;
   }
 

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { gaussianClusters } from "@recognize/datasets";
-import { Generator, tensor } from "@recognize/tensor";
+import { Generator, noGrad, oneHot, randNormal, tensor } from "@recognize/tensor";
 import { assertClose, deviceTest } from "@recognize/tensor/testing";
 import { Mlp } from "./mlp.ts";
+import { backwards, forward } from "./layer.ts";
+import { LINEAR, SIGMOID, SOFTMAX } from "./activations.ts";
 
 /** Three well-separated 4-D clusters. */
 function clusters(device: Parameters<Parameters<typeof deviceTest>[1]>[0], seed: number) {
@@ -37,6 +39,35 @@ deviceTest("an MLP learns separable clusters and its loss falls", async (device)
   assert.equal(r.predicted.length, 120);
   assert.equal(r.acc, history[29].validAcc);
 });
+
+deviceTest(
+  "a training step updates in place exactly as SGD on the stored gradients",
+  async (device) => {
+    const g = new Generator(5);
+    const mlp = Mlp.create({ sizes: [6, 5, 3], generator: g, device });
+    const x = randNormal([4, 6], 0, 1, { generator: g, device });
+    const y = noGrad(() => oneHot(tensor([0, 2, 1, 2], { device }), 3));
+    const lr = 0.3;
+    // the homework's way on a copy: store the gradients, then step
+    const params = mlp.params.clone();
+    const h = forward(x, params, "layer1", SIGMOID);
+    const probs = forward(h, params, "output", SOFTMAX);
+    const delta = noGrad(() => probs.sub(y));
+    const d1 = backwards(delta, params, "output", LINEAR);
+    backwards(d1, params, "layer1", SIGMOID, { inputGrad: false });
+    const before = new Map<string, Float32Array | Float64Array>();
+    for (const k of params.parameterKeys()) before.set(k, await params.get(k).data());
+
+    mlp.trainStep(x, y, lr);
+    for (const k of params.parameterKeys()) {
+      const expected = noGrad(() => params.get(k).addScaled(params.get(`grad_${k}`), -lr));
+      await assertClose(mlp.params.get(k), expected, { atol: 1e-6 }, k);
+      // the copy is a copy: the step left it as it was
+      await assertClose(params.get(k), before.get(k)!, { atol: 0 }, `${k} of the clone`);
+      assert.ok(!mlp.params.has(`grad_${k}`), `no grad_${k} stored by the in-place step`);
+    }
+  },
+);
 
 Deno.test("a saved MLP loads with the same predictions, and a wrong file is refused", async () => {
   const dir = await Deno.makeTempDir();

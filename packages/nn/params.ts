@@ -102,7 +102,8 @@ export class Params {
    */
   clone(): Params {
     const p = new Params();
-    for (const [k, v] of this.#tensors) p.set(k, v.detach());
+    // copies, not shared handles: parameters may be updated in place
+    for (const [k, v] of this.#tensors) p.set(k, v.clone());
     return p;
   }
 

@@ -141,6 +141,8 @@ export interface Backend<S = unknown> {
   binary(op: BinaryOp, a: S, aShape: Shape, b: S, bShape: Shape, outShape: Shape, dtype: DType): S;
   /** `out = a + alpha·b` for two buffers of one shape (the update of every optimizer, fused). */
   axpy(a: S, b: S, alpha: number, size: number, dtype: DType): S;
+  /** `a += alpha·b` in place, two buffers of one shape (an SGD step that keeps the weights' memory). */
+  axpyInPlace(a: S, b: S, alpha: number, size: number, dtype: DType): void;
   /** `out = cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(
     cond: S,
@@ -156,6 +158,11 @@ export interface Backend<S = unknown> {
   reduce(op: ReduceOp, x: S, outer: number, n: number, inner: number, dtype: DType): S;
   /** Batched matrix product; the result is `[batch, m, n]`. */
   matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
+  /**
+   * `c += alpha · op(A)·op(B)` in place, `c` being `[batch, m, n]`: a weight
+   * updated by its gradient's product without the gradient ever being stored.
+   */
+  matmulAccumulate(c: S, a: S, b: S, spec: MatmulSpec, alpha: number, dtype: DType): void;
   /**
    * Gather a strided view into a new contiguous buffer:
    * `out[i0,…] = x[offset + Σ i_d · strides[d]]`. Covers permute, expand and slice.

@@ -266,6 +266,22 @@ export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
   ]);
 }
 
+/**
+ * `target += alpha·b` in place, for tensors of one shape. The caller
+ * ({@link Tensor.addScaledInPlace}) has checked that `target` may be written.
+ */
+export function addScaledInPlace(target: Tensor, b: Tensor, alpha: number): void {
+  checkCompatible("addScaledInPlace", [target, b]);
+  if (target.shape.join() !== b.shape.join()) {
+    throw new TypeError(
+      `Cannot addScaledInPlace ${formatShape(b.shape)} to ${
+        formatShape(target.shape)
+      }: shapes must be equal`,
+    );
+  }
+  target.backend.axpyInPlace(target.buffer, b.buffer, alpha, target.size, target.dtype);
+}
+
 /** Elementwise maximum; ties split the gradient evenly. */
 export function maximum(a: Tensor, b: TensorLike): Tensor {
   return minmax("maximum", a, b);

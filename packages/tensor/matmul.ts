@@ -7,6 +7,7 @@
 
 import { record } from "./autograd.ts";
 import { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.ts";
+import type { MatmulSpec } from "./backend.ts";
 import type { Tensor } from "./tensor.ts";
 import { checkCompatible, wrap } from "./_operand.ts";
 import { sumTo } from "./reduce.ts";
@@ -17,6 +18,56 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the second operand transposed. */
   transB?: boolean;
+}
+
+/** A product's geometry: its spec, its shape, and the operands expanded to the full batch. */
+interface Product {
+  spec: MatmulSpec;
+  outShape: Shape;
+  ea: Tensor;
+  eb: Tensor;
+}
+
+/** Check a product's operands and work out its geometry (the caller disposes `ea`/`eb` when new). */
+function product(op: string, a: Tensor, b: Tensor, options: MatmulOptions): Product {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  checkCompatible(op, [a, b]);
+  if (a.rank < 2 || b.rank < 2) {
+    throw new TypeError(
+      `Cannot ${op} ${formatShape(a.shape)} and ${formatShape(b.shape)}: both need rank 2 or more`,
+    );
+  }
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
+  if (k !== kb) {
+    throw new TypeError(
+      `Cannot ${op} ${formatShape(a.shape)}${transA ? "ᵀ" : ""} and ${formatShape(b.shape)}${
+        transB ? "ᵀ" : ""
+      }: inner dimensions ${k} and ${kb} differ`,
+    );
+  }
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes(op, aBatch, bBatch);
+  const batch = sizeOf(batchShape);
+
+  // each operand either has the full batch, or one matrix reused for all
+  const full = (s: Shape) => sizeOf(s) === batch;
+  const single = (s: Shape) => sizeOf(s) === 1;
+  let ea = a, eb = b;
+  if (!full(aBatch) && !single(aBatch)) ea = a.expand([...batchShape, ar, ac]);
+  if (!full(bBatch) && !single(bBatch)) eb = b.expand([...batchShape, br, bc]);
+  const spec = {
+    batch,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    strideA: single(ea.shape.slice(0, -2)) && batch > 1 ? 0 : m * k,
+    strideB: single(eb.shape.slice(0, -2)) && batch > 1 ? 0 : k * n,
+  };
+  return { spec, outShape: [...batchShape, m, n], ea, eb };
 }
 
 /**
@@ -35,43 +86,7 @@ export interface MatmulOptions {
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const transA = options.transA ?? false, transB = options.transB ?? false;
-  checkCompatible("matmul", [a, b]);
-  if (a.rank < 2 || b.rank < 2) {
-    throw new TypeError(
-      `Cannot matmul ${formatShape(a.shape)} and ${formatShape(b.shape)}: both need rank 2 or more`,
-    );
-  }
-  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
-  const m = transA ? ac : ar, k = transA ? ar : ac;
-  const kb = transB ? bc : br, n = transB ? br : bc;
-  if (k !== kb) {
-    throw new TypeError(
-      `Cannot matmul ${formatShape(a.shape)}${transA ? "ᵀ" : ""} and ${formatShape(b.shape)}${
-        transB ? "ᵀ" : ""
-      }: inner dimensions ${k} and ${kb} differ`,
-    );
-  }
-  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
-  const batchShape = broadcastShapes("matmul", aBatch, bBatch);
-  const batch = sizeOf(batchShape);
-  const outShape = [...batchShape, m, n];
-
-  // each operand either has the full batch, or one matrix reused for all
-  const full = (s: Shape) => sizeOf(s) === batch;
-  const single = (s: Shape) => sizeOf(s) === 1;
-  let ea = a, eb = b;
-  if (!full(aBatch) && !single(aBatch)) ea = a.expand([...batchShape, ar, ac]);
-  if (!full(bBatch) && !single(bBatch)) eb = b.expand([...batchShape, br, bc]);
-  const spec = {
-    batch,
-    m,
-    n,
-    k,
-    transA,
-    transB,
-    strideA: single(ea.shape.slice(0, -2)) && batch > 1 ? 0 : m * k,
-    strideB: single(eb.shape.slice(0, -2)) && batch > 1 ? 0 : k * n,
-  };
+  const { spec, outShape, ea, eb } = product("matmul", a, b, options);
   const buf = a.backend.matmul(ea.buffer, eb.buffer, spec, a.dtype);
   if (ea !== a) ea.dispose();
   if (eb !== b) eb.dispose();
@@ -97,4 +112,36 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       return [ga, gb];
     };
   });
+}
+
+/**
+ * `c += alpha · op(a)·op(b)` in place, the product having `c`'s shape: an SGD
+ * step on a weight whose gradient is a product (`W −= lr · xᵀδ`) without the
+ * gradient being stored. The caller ({@link Tensor.addMatmulInPlace}) has
+ * checked that `c` may be written.
+ */
+export function addMatmulInPlace(
+  c: Tensor,
+  a: Tensor,
+  b: Tensor,
+  alpha: number,
+  options: MatmulOptions = {},
+): void {
+  checkCompatible("addMatmulInPlace", [c, a, b]);
+  const { spec, outShape, ea, eb } = product("addMatmulInPlace", a, b, options);
+  try {
+    if (outShape.join() !== c.shape.join()) {
+      throw new TypeError(
+        `Cannot addMatmulInPlace a ${formatShape(outShape)} product to ${formatShape(c.shape)}`,
+      );
+    }
+    if (ea.buffer === c.buffer || eb.buffer === c.buffer) {
+      // an operand that is the target would be read while it is written: make the product first
+      using p = matmul(a, b, options);
+      c.backend.axpyInPlace(c.buffer, p.buffer, alpha, c.size, c.dtype);
+    } else c.backend.matmulAccumulate(c.buffer, ea.buffer, eb.buffer, spec, alpha, c.dtype);
+  } finally {
+    if (ea !== a) ea.dispose();
+    if (eb !== b) eb.dispose();
+  }
 }

@@ -175,6 +175,18 @@ export function slice(
 }
 
 /**
+ * A copy with storage of its own: later in-place updates of either tensor
+ * leave the other as it was (what `reshape`, `detach` and `share` do not give).
+ *
+ * @param x The input.
+ * @returns The copy; the gradient passes through unchanged.
+ */
+export function clone(x: Tensor): Tensor {
+  const buf = x.backend.copyStrided(x.buffer, x.shape, stridesOf(x.shape), 0, x.dtype);
+  return record(wrap(buf, x.shape, x), [x], "clone", () => (g) => [g.share()]);
+}
+
+/**
  * Pad with a constant: `pads[d] = [before, after]` for the first axes.
  *
  * @param x The input.

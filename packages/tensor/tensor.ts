@@ -11,13 +11,13 @@
  */
 
 import type { Backend, DeviceName } from "./backend.ts";
-import { type GradNode, runBackward } from "./autograd.ts";
+import { type GradNode, isGradEnabled, runBackward } from "./autograd.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { formatShape, type Shape, sizeOf } from "./shape.ts";
 import * as ew from "./elementwise.ts";
 import * as red from "./reduce.ts";
 import * as mv from "./movement.ts";
-import { matmul, type MatmulOptions } from "./matmul.ts";
+import { addMatmulInPlace, matmul, type MatmulOptions } from "./matmul.ts";
 import { gather } from "./indexing.ts";
 import { logSoftmax, softmax } from "./activation.ts";
 
@@ -271,6 +271,68 @@ export class Tensor {
     releaseRef(old);
   }
 
+  /**
+   * `this += alpha·other` in place (PyTorch's `add_(other, alpha=)`): an
+   * SGD step that keeps the weights where they are. Every handle sharing
+   * this storage sees the change; `clone()` first to keep the old values.
+   *
+   * @param other A tensor of the same shape, dtype and device.
+   * @param alpha The scale.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@recognize/tensor";
+   * const w = tensor([1, 2]);
+   * w.addScaledInPlace(tensor([10, 10]), -0.5);
+   * console.assert(w.dataSync().join() === "-4,-3");
+   * ```
+   */
+  addScaledInPlace(other: Tensor, alpha: number): this {
+    this.#checkWritable("addScaledInPlace");
+    ew.addScaledInPlace(this, other, alpha);
+    return this;
+  }
+
+  /**
+   * `this += alpha · op(a)·op(b)` in place (PyTorch's `addmm_`): a weight's
+   * SGD step straight from the product that is its gradient,
+   * `w.addMatmulInPlace(x, delta, -lr, { transA: true })`, with no gradient
+   * tensor made (the system BLAS adds the product as it computes it).
+   *
+   * @param a The first factor.
+   * @param b The second factor; the product must have this tensor's shape.
+   * @param alpha The product's scale.
+   * @param options Transposition flags, as for {@link Tensor.matmul}.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@recognize/tensor";
+   * const w = tensor([[1, 1]]);
+   * w.addMatmulInPlace(tensor([[2]]), tensor([[3, 4]]), 0.5);
+   * console.assert(w.dataSync().join() === "4,5");
+   * ```
+   */
+  addMatmulInPlace(a: Tensor, b: Tensor, alpha: number, options?: MatmulOptions): this {
+    this.#checkWritable("addMatmulInPlace");
+    addMatmulInPlace(this, a, b, alpha, options);
+    return this;
+  }
+
+  /** Throw unless this tensor may be changed in place. */
+  #checkWritable(op: string): void {
+    const what = `${op} on a tensor of shape ${formatShape(this.shape)}`;
+    if (!this.#ref) throw new Error(`Cannot ${what} after dispose()`);
+    if (this.#persistent) throw new Error(`Cannot ${what}: it is a shared constant`);
+    if (this.#node) {
+      throw new Error(`Cannot ${what}: it was computed by ${this.#node.op} and a graph needs it`);
+    }
+    if (this.#requiresGrad && isGradEnabled()) {
+      throw new Error(
+        `Cannot ${what} that requires gradients while they are recorded: update it under noGrad()`,
+      );
+    }
+  }
+
   /** Copy the elements to the host. */
   async data(): Promise<TypedArray> {
     return await this.backend.read(this.buffer, this.size, this.dtype);
@@ -479,6 +541,10 @@ export class Tensor {
   }
 
   // ---- movement -----------------------------------------------------------
+  /** A copy with storage of its own (in-place updates of either leave the other). */
+  clone(): Tensor {
+    return mv.clone(this);
+  }
   /** Same elements, another shape (one extent may be -1). No copy. */
   reshape(shape: Shape): Tensor {
     return mv.reshape(this, shape);

@@ -10,8 +10,8 @@ import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } fro
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, acquireOwn, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
-import { axpy, binary, unary, where } from "./elementwise.ts";
-import { matmul } from "./matmul.ts";
+import { axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
+import { matmul, matmulAccumulate } from "./matmul.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
 import { reduce } from "./reduce.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
@@ -80,6 +80,9 @@ export class CpuBackend implements Backend<TypedArray> {
   axpy(a: TypedArray, b: TypedArray, alpha: number, _size: number, dtype: DType): TypedArray {
     return this.#track(axpy(a, b, alpha, dtype));
   }
+  axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
+    axpyInPlace(a, b, alpha);
+  }
   where(
     c: TypedArray,
     cShape: Shape,
@@ -104,6 +107,16 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
     return this.#track(matmul(a, b, spec, dtype));
+  }
+  matmulAccumulate(
+    c: TypedArray,
+    a: TypedArray,
+    b: TypedArray,
+    spec: MatmulSpec,
+    alpha: number,
+    dtype: DType,
+  ): void {
+    matmulAccumulate(c, a, b, spec, alpha, dtype);
   }
   copyStrided(
     x: TypedArray,

@@ -148,7 +148,9 @@ export function blasUnavailableReason(): string {
  * @param a A's elements.
  * @param b B's elements.
  * @param spec The product.
- * @param out The result (`batch·m·n`), fully overwritten.
+ * @param out The result (`batch·m·n`): overwritten, or with `beta` 1 added to.
+ * @param alpha The product's scale.
+ * @param beta 0 overwrites `out`, 1 adds to it.
  */
 export function blasMatmul(
   lib: Blas,
@@ -156,11 +158,13 @@ export function blasMatmul(
   b: TypedArray,
   spec: MatmulSpec,
   out: TypedArray,
+  alpha = 1,
+  beta: 0 | 1 = 0,
 ): void {
   const { batch, m, n, k } = spec;
   if (m === 0 || n === 0) return;
   if (k === 0) {
-    out.fill(0);
+    if (beta === 0) out.fill(0);
     return;
   }
   const gemm = out instanceof Float64Array ? lib.dgemm : lib.sgemm;
@@ -175,12 +179,12 @@ export function blasMatmul(
       m,
       n,
       k,
-      1,
+      alpha,
       a.subarray(z * spec.strideA, z * spec.strideA + m * k),
       lda,
       b.subarray(z * spec.strideB, z * spec.strideB + k * n),
       ldb,
-      0,
+      beta,
       out.subarray(z * m * n, (z + 1) * m * n),
       n,
     );

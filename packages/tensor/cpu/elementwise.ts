@@ -179,6 +179,13 @@ export function axpy(a: TypedArray, b: TypedArray, alpha: number, dtype: DType):
   return out;
 }
 
+/** `a += alpha·b` in place, same shapes. */
+export function axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
+  // the kernel reads each lane of `a` before it writes it: `out = a` is safe
+  if (wasmAxpy(a, b, alpha, a)) return;
+  for (let i = 0; i < a.length; i++) a[i] += alpha * b[i];
+}
+
 /** `out = cond != 0 ? a : b` broadcast to `outShape`. */
 export function where(
   cond: TypedArray,

@@ -5,6 +5,7 @@
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, release } from "./pool.ts";
+import { axpyInPlace } from "./elementwise.ts";
 import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
 import { blasMatmul, systemBlas } from "./blas.ts";
 import { cpuKernels } from "./kernels.ts";
@@ -30,6 +31,29 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     }
   }
   return matmulReference(a, b, spec, dtype);
+}
+
+/**
+ * `c += alpha · op(A[b])·op(B[b])` in place. The system BLAS adds the product
+ * as it makes it; the other paths make the product, then add it.
+ */
+export function matmulAccumulate(
+  c: TypedArray,
+  a: TypedArray,
+  b: TypedArray,
+  spec: MatmulSpec,
+  alpha: number,
+  dtype: DType,
+): void {
+  const fast = cpuKernels() === "fast" && spec.m * spec.n * spec.k >= FAST_MIN_MACS;
+  const lib = fast ? systemBlas() : null;
+  if (lib) {
+    blasMatmul(lib, a, b, spec, c, alpha, 1);
+    return;
+  }
+  const product = matmul(a, b, spec, dtype);
+  axpyInPlace(c, product, alpha);
+  release(product);
 }
 
 /** The plain TypeScript matmul: the reference every fast path is tested against. */

@@ -307,6 +307,22 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   axpy(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): GpuBuffer {
     return this.#elementwise(axpyKernel, size, [f32Bits(alpha)], [a, b]);
   }
+  axpyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): void {
+    // a storage buffer cannot be read and written by two bindings of one
+    // dispatch: the sum goes to a scratch buffer and is copied back
+    const sum = this.axpy(a, b, alpha, size);
+    this.#copy(sum, a, size);
+    this.release(sum);
+  }
+
+  /** Copy `size` elements between buffers, in order with the dispatches around it. */
+  #copy(from: GpuBuffer, to: GpuBuffer, size: number): void {
+    if (size === 0) return;
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#encoder.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, size * 4);
+  }
 
   where(
     c: GpuBuffer,
@@ -357,6 +373,17 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       ]);
     }
     return out;
+  }
+  matmulAccumulate(
+    c: GpuBuffer,
+    a: GpuBuffer,
+    b: GpuBuffer,
+    spec: MatmulSpec,
+    alpha: number,
+  ): void {
+    const product = this.matmul(a, b, spec);
+    this.axpyInPlace(c, product, alpha, spec.batch * spec.m * spec.n);
+    this.release(product);
   }
 
   copyStrided(
