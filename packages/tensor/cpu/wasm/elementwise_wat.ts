@@ -240,16 +240,20 @@ function exponentials(): void {
   // fdlibm's two parts, so n·ln2hi is exact); e^r by its Taylor series to r¹³
   // (the rest is below 4e-18); 2^n built in the exponent bits. Clamping to
   // [-708, 709] keeps 2^n a normal float64: beyond it the float32 result is 0
-  // or ∞ either way. NaN passes through (min and max propagate it; its 2^n
-  // is 1). Two pairs of lanes are worked on side by side: each Horner step
-  // waits on the one before, and two chains keep the multiplier busy.
+  // or ∞ either way. 2^n's bits are n + 1023 shifted into the exponent: the
+  // low bits of n + 2⁵² + 1023, whose exponent the shift pushes out. NaN
+  // passes through (pmin and pmax keep a NaN first operand; its 2^n is junk
+  // times NaN). pmin/pmax, one instruction each, where min/max's NaN and ±0
+  // rules take several. The polynomial by Estrin's scheme: seven pairs c₂ⱼ + c₂ⱼ₊₁·r
+  // joined by r², r⁴, r⁸, four steps deep where Horner's rule is thirteen
+  // (each step waiting on the one before); two pairs of lanes side by side.
   let factorial = 1;
   const coefficients = [1];
   for (let k = 1; k <= 13; k++) coefficients.push(1 / (factorial *= k));
   const exp = (ks: number[]) => {
     for (const k of ks) {
       emit(
-        `      (local.set $a${k} (f64x2.min (f64x2.max (local.get $a${k}) ${f64x2(-708)}) ${
+        `      (local.set $a${k} (f64x2.pmin (f64x2.pmax (local.get $a${k}) ${f64x2(-708)}) ${
           f64x2(709)
         }))`,
       );
@@ -263,20 +267,24 @@ function exponentials(): void {
           f64x2(6.93147180369123816490e-01)
         })) (f64x2.mul (local.get $n${k}) ${f64x2(1.90821492927058770002e-10)})))`,
       );
-      emit(`      (local.set $p${k} ${f64x2(coefficients[13])})`);
+      emit(`      (local.set $s${k} (f64x2.mul (local.get $r${k}) (local.get $r${k})))`);
     }
-    for (let j = 12; j >= 0; j--) {
-      for (const k of ks) {
-        emit(
-          `      (local.set $p${k} (f64x2.add (f64x2.mul (local.get $p${k}) (local.get $r${k})) ${
-            f64x2(coefficients[j])
-          }))`,
-        );
-      }
+    const mul = (a: string, b: string) => `(f64x2.mul ${a} ${b})`;
+    const add = (a: string, b: string) => `(f64x2.add ${a} ${b})`;
+    for (const k of ks) {
+      const r = `(local.get $r${k})`, r2 = `(local.get $s${k})`;
+      const pair = (j: number) => add(f64x2(coefficients[j]), mul(f64x2(coefficients[j + 1]), r));
+      emit(`      (local.set $f${k} (f64x2.mul ${r2} ${r2}))`);
+      const r4 = `(local.get $f${k})`, r8 = mul(r4, r4);
+      const low = add(add(pair(0), mul(pair(2), r2)), mul(add(pair(4), mul(pair(6), r2)), r4));
+      const high = add(add(pair(8), mul(pair(10), r2)), mul(pair(12), r4));
+      emit(`      (local.set $p${k} ${add(low, mul(high, r8))})`);
     }
     for (const k of ks) {
       emit(
-        `      (local.set $e${k} (f64x2.mul (local.get $p${k}) (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n${k}))) (v128.const i64x2 1023 1023)) (i32.const 52))))`,
+        `      (local.set $e${k} (f64x2.mul (local.get $p${k}) (i64x2.shl (f64x2.add (local.get $n${k}) ${
+          f64x2(2 ** 52 + 1023)
+        }) (i32.const 52))))`,
       );
     }
   };
@@ -286,7 +294,7 @@ function exponentials(): void {
    * `$y<k>` from `$e<k>` = e^a.
    */
   const kernel = (name: string, pre: (k: number) => string, post: (k: number) => string) => {
-    const perPair = ["v", "a", "n", "r", "p", "e", "y"];
+    const perPair = ["v", "a", "n", "r", "s", "f", "p", "e", "y"];
     emit(
       `  (func (export "${name}") (param $x i32) (param $out i32) (param $n i32) (local $i i32) (local $end i32) (local $q v128) ${
         [0, 1].flatMap((k) => perPair.map((v) => `(local $${v}${k} v128)`)).join(" ")
@@ -327,15 +335,15 @@ function exponentials(): void {
     (k) => `(local.set $y${k} (local.get $e${k}))`,
   );
   // σ as the TypeScript loop splits it by sign, from e = e^-|x|:
-  // 1/(1+e) for x ≥ 0, e/(1+e) below
+  // 1/(1+e) for x ≥ 0, e/(1+e) below: one division of the chosen numerator
   const one = f64x2(1);
   kernel(
     "sigmoid",
     (k) => `(local.set $a${k} (f64x2.neg (f64x2.abs (local.get $v${k}))))`,
     (k) =>
-      `(local.set $y${k} (v128.bitselect (f64x2.div ${one} (f64x2.add ${one} (local.get $e${k}))) (f64x2.div (local.get $e${k}) (f64x2.add ${one} (local.get $e${k}))) (f64x2.ge (local.get $v${k}) ${
+      `(local.set $y${k} (f64x2.div (v128.bitselect ${one} (local.get $e${k}) (f64x2.ge (local.get $v${k}) ${
         f64x2(0)
-      })))`,
+      })) (f64x2.add ${one} (local.get $e${k}))))`,
   );
 }
 
