@@ -39,13 +39,6 @@ const SYMBOLS = {
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/**
- * Products below this many multiply-adds run on one BLAS thread: waking the
- * others costs more than they save (an MLP step's 32×1024·1024×64 took 55 µs
- * on two threads between other work, 43 µs on one).
- */
-const BLAS_THREADED_MIN_MACS = 1 << 23;
-
 type Gemm = (
   order: number,
   transA: number,
@@ -151,6 +144,7 @@ export function blasUnavailableReason(): string {
  * @param out The result (`batch·m·n`): overwritten, or with `beta` 1 added to.
  * @param alpha The product's scale.
  * @param beta 0 overwrites `out`, 1 adds to it.
+ * @param threads All the library's threads, or one (the caller decides: thread_choice.ts).
  */
 export function blasMatmul(
   lib: Blas,
@@ -160,6 +154,7 @@ export function blasMatmul(
   out: TypedArray,
   alpha = 1,
   beta: 0 | 1 = 0,
+  threads: "one" | "all" = "one",
 ): void {
   const { batch, m, n, k } = spec;
   if (m === 0 || n === 0) return;
@@ -168,7 +163,7 @@ export function blasMatmul(
     return;
   }
   const gemm = out instanceof Float64Array ? lib.dgemm : lib.sgemm;
-  lib.threads(m * n * k < BLAS_THREADED_MIN_MACS ? "one" : "all");
+  lib.threads(threads);
   const lda = spec.transA ? m : k, ldb = spec.transB ? k : n;
   const ta = spec.transA ? TRANS : NO_TRANS, tb = spec.transB ? TRANS : NO_TRANS;
   for (let z = 0; z < batch; z++) {

@@ -9,10 +9,31 @@ import { axpyInPlace } from "./elementwise.ts";
 import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
 import { blasMatmul, systemBlas } from "./blas.ts";
 import { cpuKernels } from "./kernels.ts";
+import { ThreadChoice, THREADS_MIN_MACS } from "./thread_choice.ts";
 import type { MatmulSpec } from "../backend.ts";
 
 /** Products below this many multiply-adds are not worth packing or a foreign call. */
 const FAST_MIN_MACS = 16384;
+
+/** Per-shape choices of one thread or two, for each fast path (thread_choice.ts). */
+const blasThreads = new ThreadChoice(), wasmThreads = new ThreadChoice();
+
+/** Run a product on the threads `choice` picks for its shape, and tell it the time taken. */
+function timed<T>(
+  choice: ThreadChoice,
+  spec: MatmulSpec,
+  tag: string,
+  run: (two: boolean) => T,
+): T {
+  const macs = spec.batch * spec.m * spec.n * spec.k;
+  if (macs < THREADS_MIN_MACS) return run(false);
+  const key = `${tag}${spec.batch}:${spec.m}:${spec.n}:${spec.k}:${+spec.transA}${+spec.transB}`;
+  const two = choice.pick(key, macs);
+  const start = performance.now();
+  const result = run(two);
+  choice.record(key, two, (performance.now() - start) / 1000);
+  return result;
+}
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
@@ -21,12 +42,23 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     const lib = kernels === "fast" ? systemBlas() : null;
     if (lib) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false);
-      blasMatmul(lib, a, b, spec, out);
+      timed(
+        blasThreads,
+        spec,
+        "",
+        (two) => blasMatmul(lib, a, b, spec, out, 1, 0, two ? "all" : "one"),
+      );
       return out;
     }
     if (dtype === "float32" && wasmGemmAvailable()) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
-      if (wasmMatmul(a as Float32Array, b as Float32Array, spec, out)) return out;
+      const done = timed(
+        wasmThreads,
+        spec,
+        "",
+        (two) => wasmMatmul(a as Float32Array, b as Float32Array, spec, out, two),
+      );
+      if (done) return out;
       release(out); // the kernels' memory is full: the reference serves
     }
   }
@@ -48,7 +80,12 @@ export function matmulAccumulate(
   const fast = cpuKernels() === "fast" && spec.m * spec.n * spec.k >= FAST_MIN_MACS;
   const lib = fast ? systemBlas() : null;
   if (lib) {
-    blasMatmul(lib, a, b, spec, c, alpha, 1);
+    timed(
+      blasThreads,
+      spec,
+      "+",
+      (two) => blasMatmul(lib, a, b, spec, c, alpha, 1, two ? "all" : "one"),
+    );
     return;
   }
   const product = matmul(a, b, spec, dtype);
