@@ -6,7 +6,13 @@ import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
-import { wasmAddScalarRows, wasmAxpy, wasmBinary, wasmUnary } from "./wasm_elementwise.ts";
+import {
+  wasmAddScalarRows,
+  wasmAxpy,
+  wasmBinary,
+  wasmBroadcast,
+  wasmUnary,
+} from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
@@ -161,6 +167,12 @@ export function binary(
   ]);
   const last = c.shape.length - 1;
   const n = c.shape[last], sa = c.strides[1][last], sb = c.strides[2][last];
+  // a bias under every row, or one value per row: whole rows in one WebAssembly call
+  if (last === 1 && sa === 1 && c.strides[1][0] === n) {
+    const sb0 = c.strides[2][0];
+    const kind = sb0 === 0 && sb === 1 ? "rows" : sb0 === 1 && sb === 0 ? "cols" : null;
+    if (kind && wasmBroadcast(op, kind, a, 0, b, 0, out, c.shape[0], n)) return out;
+  }
   // a row plus one value (a bias over a channel's pixels), four lanes at a time
   const addRow = op === "add" && sa === 1 && sb === 0 ? wasmAddScalarRows(a, out) : null;
   forEachRow(c, [0, 0, 0], (off) => {

@@ -24,13 +24,42 @@ export function wasmUnary(op: string, x: TypedArray, out: TypedArray): boolean {
   return true;
 }
 
+const BINARY = new Set(["add", "sub", "mul", "div", "reluGrad", "sigmoidGrad"]);
+
 /** Same-length `out = op(a, b)` for the ops with a WebAssembly twin. */
 export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
-  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "reluGrad") return false;
+  if (!BINARY.has(op)) return false;
   const k = kernelsFor(a, b, out);
   if (!k) return false;
-  const f = op === "reluGrad" ? k.relu_grad : k[op];
+  const f = op === "reluGrad"
+    ? k.relu_grad
+    : op === "sigmoidGrad"
+    ? k.sigmoid_grad
+    : k[op as "add" | "sub" | "mul" | "div"];
   f(a.byteOffset, b.byteOffset, out.byteOffset, out.length);
+  return true;
+}
+
+/**
+ * `out[r, j] = a[r, j] op b[j]` (`rows`) or `a[r, j] op b[r]` (`cols`) for
+ * contiguous `[rows, n]` `a` and `out`, offsets in elements; false when no
+ * twin applies.
+ */
+export function wasmBroadcast(
+  op: string,
+  kind: "rows" | "cols",
+  a: TypedArray,
+  ia: number,
+  b: TypedArray,
+  ib: number,
+  out: TypedArray,
+  rows: number,
+  n: number,
+): boolean {
+  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
+  const k = kernelsFor(a, b, out);
+  if (!k) return false;
+  k[`${op}_${kind}`](a.byteOffset + 4 * ia, b.byteOffset + 4 * ib, out.byteOffset, rows, n);
   return true;
 }
 

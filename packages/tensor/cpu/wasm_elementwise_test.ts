@@ -58,7 +58,7 @@ Deno.test({
       const relu = both(() => unary("relu", a, "float32"));
       assert.ok(heapAddress(relu.fast) >= 0, "the output lies in the heap");
       same(relu.fast, relu.reference, `relu n=${n}`);
-      for (const op of ["add", "sub", "mul", "reluGrad"] as const) {
+      for (const op of ["add", "sub", "mul", "div", "reluGrad", "sigmoidGrad"] as const) {
         const r = both(() => binary(op, a, shape, b, shape, shape, "float32"));
         same(r.fast, r.reference, `${op} n=${n}`);
       }
@@ -72,6 +72,22 @@ Deno.test({
         binary("add", x, [rows, cols], bias, [rows, 1], [rows, cols], "float32")
       );
       same(biased.fast, biased.reference, `row + value n=${n}`);
+    }
+    // a row under every row ([r, c] op [c]) and a value per row ([r, c] op [r, 1]),
+    // with row lengths that leave 0–3 floats for the scalar tail
+    for (const [rows, cols] of [[17, 61], [16, 63], [20, 64], [33, 3], [18, 2]]) {
+      const a = values(rows * cols, g), row = values(cols < 16 ? 16 : cols, g).subarray(0, cols);
+      const column = values(rows, g);
+      for (const op of ["add", "sub", "mul", "div"] as const) {
+        const shape = [rows, cols];
+        if (cols >= 16) {
+          const r = both(() => binary(op, a, shape, row, [cols], shape, "float32"));
+          assert.ok(heapAddress(r.fast) >= 0);
+          same(r.fast, r.reference, `${op} [${rows}, ${cols}] with [${cols}]`);
+        }
+        const c = both(() => binary(op, a, shape, column, [rows, 1], shape, "float32"));
+        same(c.fast, c.reference, `${op} [${rows}, ${cols}] with [${rows}, 1]`);
+      }
     }
   },
 });

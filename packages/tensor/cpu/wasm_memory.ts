@@ -15,8 +15,12 @@ import { CTRL, type GemmKernel, RESERVED_BYTES } from "./wasm/protocol.ts";
 const PAGE = 65536;
 /** Memory's upper bound, in pages (2 GiB, the most a 32-bit memory addresses safely). */
 const MAX_PAGES = 32768;
-/** Arrays shorter than this stay ordinary typed arrays: copying them costs nothing. */
-export const HEAP_MIN_LENGTH = 1024;
+/**
+ * Arrays shorter than this stay ordinary typed arrays. Longer ones, down to
+ * a bias or a column of row maxima, live in the heap, where the kernels can
+ * take them as operands.
+ */
+export const HEAP_MIN_LENGTH = 16;
 /** Blocks start on cache lines. */
 const ALIGN = 64;
 
@@ -30,6 +34,16 @@ export interface KernelExports extends GemmKernel {
   add(a: number, b: number, out: number, n: number): void;
   sub(a: number, b: number, out: number, n: number): void;
   mul(a: number, b: number, out: number, n: number): void;
+  div(a: number, b: number, out: number, n: number): void;
+  sigmoid_grad(g: number, y: number, out: number, n: number): void;
+  add_rows(a: number, b: number, out: number, rows: number, n: number): void;
+  sub_rows(a: number, b: number, out: number, rows: number, n: number): void;
+  mul_rows(a: number, b: number, out: number, rows: number, n: number): void;
+  div_rows(a: number, b: number, out: number, rows: number, n: number): void;
+  add_cols(a: number, b: number, out: number, rows: number, n: number): void;
+  sub_cols(a: number, b: number, out: number, rows: number, n: number): void;
+  mul_cols(a: number, b: number, out: number, rows: number, n: number): void;
+  div_cols(a: number, b: number, out: number, rows: number, n: number): void;
   add_scalar(a: number, s: number, out: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;

@@ -74,9 +74,10 @@ function streams(): void {
     `(v128.and (local.get $vg) (f32x4.gt (local.get $vy) (local.get $zero)))`,
     `(select (local.get $sg) (f32.const 0) (f32.gt (local.get $sy) (f32.const 0)))`,
   );
-  // float32 sums, differences and products equal the TypeScript loops' float64
-  // ones rounded to float32 (53 ≥ 2·24 + 2 bits: rounding twice changes nothing)
-  for (const op of ["add", "sub", "mul"]) {
+  // float32 sums, differences, products and quotients equal the TypeScript
+  // loops' float64 ones rounded to float32 (53 ≥ 2·24 + 2 bits: rounding twice
+  // changes nothing)
+  for (const op of ["add", "sub", "mul", "div"]) {
     streamFunction(
       op,
       ["a", "b"],
@@ -95,6 +96,79 @@ function streams(): void {
     `(f32x4.add (local.get $va) (local.get $splat))`,
     `(f32.add (local.get $sa) (local.get $s))`,
   );
+}
+
+/**
+ * `out[r, j] = a[r, j] op b[j]` (`_rows`: one row `b` under every row) or
+ * `a[r, j] op b[r]` (`_cols`: one value of `b` per row), over `rows` rows of
+ * `n` floats: a bias, or a row's maximum or sum taken from each of its entries.
+ */
+function broadcastFunctions(): void {
+  for (const op of ["add", "sub", "mul", "div"]) {
+    for (const kind of ["rows", "cols"]) {
+      const cols = kind === "cols";
+      emit(
+        `  (func (export "${op}_${kind}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+      );
+      emit(
+        `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $va v128) (local $vb v128) (local $sb f32)`,
+      );
+      emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
+      emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+      emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
+      emit(`      (local.set $i (i32.const 0))`);
+      if (cols) {
+        emit(
+          `      (local.set $sb (f32.load (i32.add (local.get $b) (i32.shl (local.get $r) (i32.const 2)))))`,
+        );
+        emit(`      (local.set $vb (f32x4.splat (local.get $sb)))`);
+      }
+      emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+      emit(`        (local.set $va (v128.load (i32.add (local.get $a) (local.get $i))))`);
+      if (!cols) {
+        emit(`        (local.set $vb (v128.load (i32.add (local.get $b) (local.get $i))))`);
+      }
+      emit(
+        `        (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.${op} (local.get $va) (local.get $vb)))`,
+      );
+      emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+      emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $bytes)))`);
+      if (!cols) emit(`        (local.set $sb (f32.load (i32.add (local.get $b) (local.get $i))))`);
+      emit(
+        `        (f32.store (i32.add (local.get $out) (local.get $i)) (f32.${op} (f32.load (i32.add (local.get $a) (local.get $i))) (local.get $sb)))`,
+      );
+      emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+      emit(`      (local.set $a (i32.add (local.get $a) (local.get $bytes)))`);
+      emit(`      (local.set $out (i32.add (local.get $out) (local.get $bytes)))`);
+      emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
+      emit(`  )`);
+    }
+  }
+}
+
+/** σ's backward `g·(y·(1 − y))` in float64, as the TypeScript loop computes it, two lanes at a time. */
+function sigmoidGrad(): void {
+  emit(
+    `  (func (export "sigmoid_grad") (param $g i32) (param $y i32) (param $out i32) (param $n i32)`,
+  );
+  emit(`    (local $i i32) (local $end i32) (local $vy v128) (local $sy f64)`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))`);
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `      (local.set $vy (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $y) (local.get $i)))))`,
+  );
+  emit(
+    `      (v128.store64_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $i)))) (f64x2.mul (local.get $vy) (f64x2.sub (v128.const f64x2 1 1) (local.get $vy))))))`,
+  );
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 8))) (br $l)))`);
+  emit(`    (if (i32.and (local.get $n) (i32.const 1)) (then`);
+  emit(
+    `      (local.set $sy (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $i)))))`,
+  );
+  emit(
+    `      (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i)))) (f64.mul (local.get $sy) (f64.sub (f64.const 1) (local.get $sy))))))))`,
+  );
+  emit(`  )`);
 }
 
 function axpy(): void {
@@ -351,6 +425,8 @@ function exponentials(): void {
 export function elementwiseFunctions(): string[] {
   lines.length = 0;
   streams();
+  broadcastFunctions();
+  sigmoidGrad();
   axpy();
   exponentials();
   maxPool2x2();
