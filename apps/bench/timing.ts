@@ -32,7 +32,8 @@ export function kernelPaths(device: Backend): KernelPath[] {
     console.error(`note: no system BLAS (${blasUnavailableReason()}); CPU figures are WebAssembly`);
     return [{ label: "wasm", kernels: "wasm" }];
   }
-  return [{ label: `blas (${blas.path})`, kernels: "fast" }, { label: "wasm", kernels: "wasm" }];
+  const label = `blas (${blas.path}${blas.core ? `, ${blas.core} kernels` : ""})`;
+  return [{ label, kernels: "fast" }, { label: "wasm", kernels: "wasm" }];
 }
 
 /** Run `fn` with the given CPU kernels, then restore the previous choice. */

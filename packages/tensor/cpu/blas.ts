@@ -5,6 +5,9 @@
 // SIMD cannot. Everywhere else the WebAssembly and TypeScript kernels serve.
 //
 // RECOGNIZE_BLAS=0 turns it off; RECOGNIZE_BLAS=/path/to/lib names the library.
+//
+// OpenBLAS runs the kernels of the CPU model it detects, or of the one
+// OPENBLAS_CORETYPE names; the benchmarks report which (`core`).
 
 import type { MatmulSpec } from "../backend.ts";
 import type { TypedArray } from "../dtype.ts";
@@ -34,9 +37,10 @@ const SYMBOLS = {
     result: "void",
   },
   cblas_dgemm: { parameters: [...GEMM_PARAMETERS] as Deno.NativeType[], result: "void" },
-  // OpenBLAS only: its thread count, which we lower for small products
+  // OpenBLAS only: its thread count, set per product (thread_choice.ts), and its kernels
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Gemm = (
@@ -60,6 +64,8 @@ type Gemm = (
 export interface Blas {
   /** The library's file. */
   path: string;
+  /** The CPU model whose kernels OpenBLAS runs (`Haswell`, `SkylakeX`), or "" for other libraries. */
+  core: string;
   sgemm: Gemm;
   dgemm: Gemm;
   /** Set the thread count before a product (OpenBLAS; a no-op elsewhere). */
@@ -84,8 +90,10 @@ function open(path: string): Blas {
   const set = lib.symbols.openblas_set_num_threads, get = lib.symbols.openblas_get_num_threads;
   const all = get ? get() : 1;
   let now = all;
+  const name = lib.symbols.openblas_get_corename?.();
   return {
     path,
+    core: name ? Deno.UnsafePointerView.getCString(name) : "",
     sgemm: lib.symbols.cblas_sgemm as unknown as Gemm,
     dgemm: lib.symbols.cblas_dgemm as unknown as Gemm,
     threads(n) {
