@@ -13,7 +13,7 @@ export function reduce(
   inner: number,
   dtype: DType,
 ): TypedArray {
-  const out = acquire(dtype, outer * inner);
+  const out = acquire(dtype, outer * inner, false);
   if (op === "sum" && inner === 1) {
     // whole rows: one running sum each (in float64, so long float32 sums keep their digits)
     for (let o = 0; o < outer; o++) {
