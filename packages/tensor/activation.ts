@@ -1,13 +1,15 @@
 /**
- * Softmax family, composed from primitives and stable for any input: the
- * row maximum is subtracted first (softmax(x) = softmax(x − c)), so the
- * largest exponent is e⁰ = 1.
+ * Softmax family, stable for any input: the row maximum is subtracted first
+ * (softmax(x) = softmax(x − c)), so the largest exponent is e⁰ = 1. Softmax
+ * itself is one backend op; log-sum-exp and log-softmax are composed.
  *
  * @module
  */
 
-import { noGrad } from "./autograd.ts";
+import { noGrad, record } from "./autograd.ts";
 import type { Tensor } from "./tensor.ts";
+import { normalizeAxis, sizeOf } from "./shape.ts";
+import { wrap } from "./_operand.ts";
 
 /**
  * Softmax along `axis`.
@@ -23,12 +25,21 @@ import type { Tensor } from "./tensor.ts";
  * ```
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  // the shift cancels in the quotient, so it needs no gradient
-  using m = noGrad(() => x.max(axis, true));
-  using z = x.sub(m);
-  using e = z.exp();
-  using s = e.sum(axis, true);
-  return e.div(s);
+  const a = normalizeAxis("softmax", axis, x.rank);
+  const n = x.shape[a];
+  const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
+  // one backend op: the shift, e^x, the sum and the division without four tensors between them
+  const out = wrap(x.backend.softmax(x.buffer, outer, n, inner, x.dtype), x.shape, x);
+  return record(out, [x], "softmax", (save) => {
+    const p = save(out);
+    // ∂x = p ⊙ (g − Σ g⊙p) along the axis
+    return (g) => {
+      using gp = g.mul(p);
+      using dot = gp.sum(a, true);
+      using centred = g.sub(dot);
+      return [centred.mul(p)];
+    };
+  });
 }
 
 /**

@@ -156,6 +156,12 @@ export interface Backend<S = unknown> {
   ): S;
   /** Reduce the middle axis of an `[outer, n, inner]` view into `[outer, inner]`. */
   reduce(op: ReduceOp, x: S, outer: number, n: number, inner: number, dtype: DType): S;
+  /**
+   * Softmax over the middle axis of `[outer, n, inner]`: `e / Σe` with
+   * `e = exp(x − max)`, each step rounded to the element type as the ops it
+   * stands for (max, sub, exp, sum, div) round it.
+   */
+  softmax(x: S, outer: number, n: number, inner: number, dtype: DType): S;
   /** Batched matrix product; the result is `[batch, m, n]`. */
   matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
   /**

@@ -14,6 +14,7 @@ import { axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
 import { matmul, matmulAccumulate } from "./matmul.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
 import { reduce } from "./reduce.ts";
+import { softmax } from "./softmax.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
 
@@ -104,6 +105,9 @@ export class CpuBackend implements Backend<TypedArray> {
     dtype: DType,
   ): TypedArray {
     return this.#track(reduce(op, x, outer, n, inner, dtype));
+  }
+  softmax(x: TypedArray, outer: number, n: number, inner: number, dtype: DType): TypedArray {
+    return this.#track(softmax(x, outer, n, inner, dtype));
   }
   matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
     return this.#track(matmul(a, b, spec, dtype));

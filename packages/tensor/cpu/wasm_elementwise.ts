@@ -76,6 +76,16 @@ export function wasmAddScalarRows(
   return (ia, s, o, n) => k.add_scalar(a.byteOffset + 4 * ia, s, out.byteOffset + 4 * o, n);
 }
 
+/** Softmax over rows of `n` (`x` and `out` `[rows, n]`), in three kernel calls. */
+export function wasmSoftmaxRows(x: TypedArray, out: TypedArray, rows: number, n: number): boolean {
+  const k = kernelsFor(x, out);
+  if (!k) return false;
+  k.shift_rows(x.byteOffset, out.byteOffset, rows, n);
+  k.exp(out.byteOffset, out.byteOffset, rows * n);
+  k.normalize_rows(out.byteOffset, rows, n);
+  return true;
+}
+
 /** `out = a + α·b`. */
 export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: TypedArray): boolean {
   const k = kernelsFor(a, b, out);

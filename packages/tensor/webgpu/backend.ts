@@ -352,6 +352,18 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return out;
   }
 
+  softmax(x: GpuBuffer, outer: number, n: number, inner: number): GpuBuffer {
+    // the five kernels the tensor layer used to compose, without its bookkeeping
+    const shape = [outer, n, inner], column = [outer, 1, inner];
+    const m = this.reduce("max", x, outer, n, inner);
+    const z = this.binary("sub", x, shape, m, column, shape);
+    const e = this.unary("exp", z, outer * n * inner);
+    const s = this.reduce("sum", e, outer, n, inner);
+    const out = this.binary("div", e, shape, s, column, shape);
+    for (const b of [m, z, e, s]) this.release(b);
+    return out;
+  }
+
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
     const { batch, m, n, k } = spec;
     const out = this.#alloc(batch * m * n);

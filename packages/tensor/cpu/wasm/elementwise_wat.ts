@@ -146,6 +146,85 @@ function broadcastFunctions(): void {
   }
 }
 
+/**
+ * The softmax's two passes around e^x, over `rows` rows of `n` floats:
+ * `shift_rows` writes `x − max(row)` (a NaN anywhere makes the row NaN, as
+ * the maximum's reduction does), `normalize_rows` divides each row by its
+ * sum, added in float64 in index order as the sum's reduction adds it and
+ * rounded to float32 before the division.
+ */
+function softmaxPasses(): void {
+  emit(
+    `  (func (export "shift_rows") (param $x i32) (param $out i32) (param $rows i32) (param $n i32)`,
+  );
+  emit(
+    `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $vm v128) (local $m f32)`,
+  );
+  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
+  // the row maximum: four running maxima, then across them and the tail
+  emit(`      (local.set $vm (v128.const f32x4 -inf -inf -inf -inf)) (local.set $i (i32.const 0))`);
+  emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `        (local.set $vm (f32x4.max (local.get $vm) (v128.load (i32.add (local.get $x) (local.get $i)))))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+  emit(
+    `      (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vm)) (f32x4.extract_lane 1 (local.get $vm))) (f32.max (f32x4.extract_lane 2 (local.get $vm)) (f32x4.extract_lane 3 (local.get $vm)))))`,
+  );
+  emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $bytes)))`);
+  emit(
+    `        (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $i)))))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+  // x − max
+  emit(`      (local.set $vm (f32x4.splat (local.get $m))) (local.set $i (i32.const 0))`);
+  emit(`      (block $d3 (loop $l3 (br_if $d3 (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `        (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l3)))`);
+  emit(`      (block $d4 (loop $l4 (br_if $d4 (i32.ge_u (local.get $i) (local.get $bytes)))`);
+  emit(
+    `        (f32.store (i32.add (local.get $out) (local.get $i)) (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $m)))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l4)))`);
+  emit(`      (local.set $x (i32.add (local.get $x) (local.get $bytes)))`);
+  emit(`      (local.set $out (i32.add (local.get $out) (local.get $bytes)))`);
+  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
+  emit(`  )`);
+
+  emit(`  (func (export "normalize_rows") (param $x i32) (param $rows i32) (param $n i32)`);
+  emit(
+    `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $acc f64) (local $s f32) (local $vs v128)`,
+  );
+  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
+  emit(`      (local.set $acc (f64.const 0)) (local.set $i (i32.const 0))`);
+  emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $bytes)))`);
+  emit(
+    `        (local.set $acc (f64.add (local.get $acc) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i))))))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l)))`);
+  emit(`      (local.set $s (f32.demote_f64 (local.get $acc)))`);
+  emit(`      (local.set $vs (f32x4.splat (local.get $s))) (local.set $i (i32.const 0))`);
+  emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `        (v128.store (i32.add (local.get $x) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vs)))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l2)))`);
+  emit(`      (block $d3 (loop $l3 (br_if $d3 (i32.ge_u (local.get $i) (local.get $bytes)))`);
+  emit(
+    `        (f32.store (i32.add (local.get $x) (local.get $i)) (f32.div (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $s)))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l3)))`);
+  emit(`      (local.set $x (i32.add (local.get $x) (local.get $bytes)))`);
+  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
+  emit(`  )`);
+}
+
 /** σ's backward `g·(y·(1 − y))` in float64, as the TypeScript loop computes it, two lanes at a time. */
 function sigmoidGrad(): void {
   emit(
@@ -426,6 +505,7 @@ export function elementwiseFunctions(): string[] {
   lines.length = 0;
   streams();
   broadcastFunctions();
+  softmaxPasses();
   sigmoidGrad();
   axpy();
   exponentials();
