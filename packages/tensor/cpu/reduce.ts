@@ -3,6 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { ReduceOp } from "../backend.ts";
+import { wasmMaxRows } from "./wasm_elementwise.ts";
 
 /** Reduce `x` viewed as `[outer, n, inner]` to `[outer, inner]`. */
 export function reduce(
@@ -40,6 +41,7 @@ export function reduce(
   }
   const isMax = op === "max" || op === "argmax";
   const wantIndex = op === "argmax" || op === "argmin";
+  if (isMax && inner === 1 && n > 0 && wasmMaxRows(x, out, outer, n, wantIndex)) return out;
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let i = 0; i < inner; i++) {

@@ -86,6 +86,20 @@ export function wasmSoftmaxRows(x: TypedArray, out: TypedArray, rows: number, n:
   return true;
 }
 
+/** Each row's maximum, or its position (`x` `[rows, n]`, n ≥ 1; `out` `[rows]`). */
+export function wasmMaxRows(
+  x: TypedArray,
+  out: TypedArray,
+  rows: number,
+  n: number,
+  index: boolean,
+): boolean {
+  const k = kernelsFor(x, out);
+  if (!k) return false;
+  k.max_rows(x.byteOffset, out.byteOffset, rows, n, index ? 1 : 0);
+  return true;
+}
+
 /** `out = a + α·b`. */
 export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: TypedArray): boolean {
   const k = kernelsFor(a, b, out);

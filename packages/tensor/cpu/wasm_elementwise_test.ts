@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
 import { axpy, binary, unary } from "./elementwise.ts";
+import { reduce } from "./reduce.ts";
 import { maxPool } from "./unfold.ts";
 import { setCpuKernels } from "./kernels.ts";
 import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
@@ -88,6 +89,17 @@ Deno.test({
         const c = both(() => binary(op, a, shape, column, [rows, 1], shape, "float32"));
         same(c.fast, c.reference, `${op} [${rows}, ${cols}] with [${rows}, 1]`);
       }
+      // each row's maximum and its first position (NaN first wins, ties keep the first)
+      for (const op of ["max", "argmax"] as const) {
+        const r = both(() => reduce(op, a, rows, cols, 1, "float32"));
+        same(r.fast, r.reference, `${op} over rows of [${rows}, ${cols}]`);
+      }
+    }
+    const ties = heapArray(16, false)!;
+    ties.set([1, 3, 3, 2, -0, 0, 0, -0, NaN, 5, NaN, 5, -Infinity, -Infinity, 7, 7]);
+    for (const op of ["max", "argmax"] as const) {
+      const r = both(() => reduce(op, ties, 4, 4, 1, "float32"));
+      same(r.fast, r.reference, `${op} with ties, zeros and NaN`);
     }
   },
 });

@@ -38,6 +38,7 @@ export interface KernelExports extends GemmKernel {
   sigmoid_grad(g: number, y: number, out: number, n: number): void;
   shift_rows(x: number, out: number, rows: number, n: number): void;
   normalize_rows(x: number, rows: number, n: number): void;
+  max_rows(x: number, out: number, rows: number, n: number, index: number): void;
   add_rows(a: number, b: number, out: number, rows: number, n: number): void;
   sub_rows(a: number, b: number, out: number, rows: number, n: number): void;
   mul_rows(a: number, b: number, out: number, rows: number, n: number): void;

@@ -225,6 +225,40 @@ function softmaxPasses(): void {
   emit(`  )`);
 }
 
+/**
+ * Each row's maximum (`$index` 0) or the position of its first maximum
+ * (`$index` 1), as the reduction's loop finds them: a NaN wins and stays;
+ * ties keep the first. One lane: rows are short (a class axis), and the
+ * loop is the reduction's, element by element.
+ */
+function maxRows(): void {
+  emit(
+    `  (func (export "max_rows") (param $x i32) (param $out i32) (param $rows i32) (param $n i32) (param $index i32)`,
+  );
+  emit(
+    `    (local $r i32) (local $j i32) (local $best f32) (local $at i32) (local $v f32) (local $p i32)`,
+  );
+  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
+  emit(`      (local.set $best (f32.load (local.get $x))) (local.set $at (i32.const 0))`);
+  emit(`      (local.set $j (i32.const 1)) (local.set $p (i32.add (local.get $x) (i32.const 4)))`);
+  emit(`      (block $d (loop $l`);
+  emit(`        (br_if $d (i32.ge_u (local.get $j) (local.get $n)))`);
+  emit(`        (br_if $d (f32.ne (local.get $best) (local.get $best)))`);
+  emit(`        (local.set $v (f32.load (local.get $p)))`);
+  emit(
+    `        (if (i32.or (f32.ne (local.get $v) (local.get $v)) (f32.gt (local.get $v) (local.get $best))) (then (local.set $best (local.get $v)) (local.set $at (local.get $j))))`,
+  );
+  emit(`        (local.set $j (i32.add (local.get $j) (i32.const 1)))`);
+  emit(`        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $l)))`);
+  emit(
+    `      (f32.store (local.get $out) (select (f32.convert_i32_u (local.get $at)) (local.get $best) (local.get $index)))`,
+  );
+  emit(`      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))`);
+  emit(`      (local.set $out (i32.add (local.get $out) (i32.const 4)))`);
+  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
+  emit(`  )`);
+}
+
 /** σ's backward `g·(y·(1 − y))` in float64, as the TypeScript loop computes it, two lanes at a time. */
 function sigmoidGrad(): void {
   emit(
@@ -506,6 +540,7 @@ export function elementwiseFunctions(): string[] {
   streams();
   broadcastFunctions();
   softmaxPasses();
+  maxRows();
   sigmoidGrad();
   axpy();
   exponentials();
