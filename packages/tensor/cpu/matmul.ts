@@ -15,25 +15,37 @@ import type { MatmulSpec } from "../backend.ts";
 /** Products below this many multiply-adds are not worth packing or a foreign call. */
 const FAST_MIN_MACS = 16384;
 
-/** Per-shape choices of one thread or two, for each fast path (thread_choice.ts). */
-const blasThreads = new ThreadChoice(), wasmThreads = new ThreadChoice();
+/**
+ * The WebAssembly products' choice of one thread or two, per shape, by
+ * timing (thread_choice.ts). Their helper thread takes whole column panels,
+ * so a product's every element is summed in the same order either way and
+ * the choice cannot change a result.
+ */
+const wasmThreads = new ThreadChoice();
 
-/** Run a product on the threads `choice` picks for its shape, and tell it the time taken. */
-function timed<T>(
-  choice: ThreadChoice,
-  spec: MatmulSpec,
-  tag: string,
-  run: (two: boolean) => T,
-): T {
+/** Run a WebAssembly product on the threads chosen for its shape, and report its time. */
+function timedWasm(spec: MatmulSpec, run: (two: boolean) => boolean): boolean {
   const macs = spec.batch * spec.m * spec.n * spec.k;
   if (macs < THREADS_MIN_MACS) return run(false);
-  const key = `${tag}${spec.batch}:${spec.m}:${spec.n}:${spec.k}:${+spec.transA}${+spec.transB}`;
-  const two = choice.pick(key, macs);
+  const key = `${spec.batch}:${spec.m}:${spec.n}:${spec.k}:${+spec.transA}${+spec.transB}`;
+  const two = wasmThreads.pick(key, macs);
   const start = performance.now();
-  const result = run(two);
-  choice.record(key, two, (performance.now() - start) / 1000);
-  return result;
+  const done = run(two);
+  wasmThreads.record(key, two, (performance.now() - start) / 1000);
+  return done;
 }
+
+/**
+ * OpenBLAS splits a product differently on two threads than on one, and
+ * rounds it differently (a third to a half of the elements of the MLP's
+ * products differ in the last bit): a choice by timing would make a seeded
+ * training differ from run to run. Its threads follow the size alone, as
+ * NumPy's do: all of them from this many multiply-adds.
+ */
+const BLAS_THREADED_MIN_MACS = 1 << 23;
+
+const blasThreads = (spec: MatmulSpec) =>
+  spec.batch * spec.m * spec.n * spec.k >= BLAS_THREADED_MIN_MACS ? "all" : "one";
 
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
@@ -42,20 +54,13 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     const lib = kernels === "fast" ? systemBlas() : null;
     if (lib) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false);
-      timed(
-        blasThreads,
-        spec,
-        "",
-        (two) => blasMatmul(lib, a, b, spec, out, 1, 0, two ? "all" : "one"),
-      );
+      blasMatmul(lib, a, b, spec, out, 1, 0, blasThreads(spec));
       return out;
     }
     if (dtype === "float32" && wasmGemmAvailable()) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
-      const done = timed(
-        wasmThreads,
+      const done = timedWasm(
         spec,
-        "",
         (two) => wasmMatmul(a as Float32Array, b as Float32Array, spec, out, two),
       );
       if (done) return out;
@@ -80,12 +85,7 @@ export function matmulAccumulate(
   const fast = cpuKernels() === "fast" && spec.m * spec.n * spec.k >= FAST_MIN_MACS;
   const lib = fast ? systemBlas() : null;
   if (lib) {
-    timed(
-      blasThreads,
-      spec,
-      "+",
-      (two) => blasMatmul(lib, a, b, spec, c, alpha, 1, two ? "all" : "one"),
-    );
+    blasMatmul(lib, a, b, spec, c, alpha, 1, blasThreads(spec));
     return;
   }
   const product = matmul(a, b, spec, dtype);

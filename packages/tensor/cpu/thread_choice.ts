@@ -1,13 +1,16 @@
-// Whether a matrix product should use the second core, decided by timing.
+// Whether a WebAssembly matrix product should use the second core, decided
+// by timing.
 //
 // A fixed size threshold cannot know the machine: on an idle laptop a
-// 32×1024·1024×64 product takes 25 µs on two threads and 41 µs on one, but
-// on a virtual machine whose second core is shared with a neighbour the
-// same hand-off costs more than it saves (measured on the development VM in
-// one day: two threads 47-55 µs, one 40 µs; the MLP epoch 0.165 s against
-// 0.122 s). Training repeats the same few shapes thousands of times, so each
-// shape times both ways a few times, then keeps the faster, and now and then
-// retimes the other in case the machine changed.
+// 32×1024·1024×64 product takes about half as long on two threads, but on a
+// virtual machine whose second core is shared with a neighbour the hand-off
+// costs more than it saves (the development VM, one day: the MLP epoch on
+// the WebAssembly kernels 0.165 s with two threads, 0.122 s with one).
+// Training repeats the same few shapes thousands of times, so each shape
+// times both ways a few times, then keeps the faster, and now and then
+// retimes the other in case the machine changed. The helper thread takes
+// whole column panels, so the choice never changes a result; OpenBLAS's
+// threads, which would, keep a fixed rule (matmul.ts).
 
 /** Products below this many multiply-adds always run on one thread. */
 export const THREADS_MIN_MACS = 1 << 20;

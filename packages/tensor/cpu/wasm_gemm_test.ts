@@ -117,6 +117,15 @@ Deno.test({
       if ((navigator.hardwareConcurrency ?? 1) > 1) {
         assert.ok(helperTaskCount() > before, "the helper thread never ran");
       }
+      // bit for bit: the helper takes whole column panels, each element summed in one order
+      // (so choosing one thread or two by timing cannot change a training's numbers)
+      const a = g.fillUniform(new Float32Array(50 * 300)),
+        b = g.fillUniform(new Float32Array(300 * 96));
+      const split = { ...spec, batch: 1, n: 96, strideA: 0, strideB: 0 };
+      const one = new Float32Array(50 * 96), two = new Float32Array(50 * 96);
+      const helped = helperTaskCount();
+      assert.ok(wasmMatmul(a, b, split, one, false) && wasmMatmul(a, b, split, two, true));
+      if (helperTaskCount() > helped) assert.deepEqual(two, one);
       // after it leaves (idle), products still complete on the main thread
       await new Promise((r) => setTimeout(r, 400));
       check(spec, true, g);
