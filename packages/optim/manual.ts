@@ -10,7 +10,9 @@ import type { Params } from "@recognize/nn";
 import { noGrad, zeros } from "@recognize/tensor";
 
 /**
- * `W ← W − α·∂J/∂W` for every parameter that has a gradient.
+ * `W ← W − α·∂J/∂W` for every parameter that has a gradient, in place (a
+ * handle that shares a parameter's storage sees the step; `Params.clone()`
+ * copies).
  *
  * @param params Parameters with `grad_<key>` entries.
  * @param learningRate α.
@@ -19,14 +21,15 @@ export function sgdUpdate(params: Params, learningRate: number): void {
   noGrad(() => {
     for (const key of params.parameterKeys()) {
       if (!params.has(`grad_${key}`)) continue;
-      params.set(key, params.get(key).addScaled(params.get(`grad_${key}`), -learningRate));
+      params.get(key).addScaledInPlace(params.get(`grad_${key}`), -learningRate);
     }
   });
 }
 
 /**
  * Momentum: `M ← μ·M − α·∂J/∂W`, then `W ← W + M`, with one accumulator
- * `m_<key>` per parameter, zero before the first update.
+ * `m_<key>` per parameter, zero before the first update. The weights change
+ * in place, as in {@link sgdUpdate}.
  *
  * @param params Parameters with `grad_<key>` entries.
  * @param learningRate α.
@@ -40,10 +43,10 @@ export function momentumUpdate(params: Params, learningRate: number, momentum = 
       if (!params.has(`m_${key}`)) {
         params.set(`m_${key}`, zeros(w.shape, { device: w.backend, dtype: w.dtype }));
       }
-      using decayed = params.get(`m_${key}`).mul(momentum);
-      const m = decayed.addScaled(params.get(`grad_${key}`), -learningRate);
+      const m = params.get(`m_${key}`).mul(momentum);
+      m.addScaledInPlace(params.get(`grad_${key}`), -learningRate);
       params.set(`m_${key}`, m);
-      params.set(key, w.add(m));
+      w.addScaledInPlace(m, 1);
     }
   });
 }
