@@ -37,7 +37,7 @@ const SYMBOLS = {
     result: "void",
   },
   cblas_dgemm: { parameters: [...GEMM_PARAMETERS] as Deno.NativeType[], result: "void" },
-  // OpenBLAS only: its thread count, set per product (thread_choice.ts), and its kernels
+  // OpenBLAS only: its thread count, set per product (matmul.ts), and its kernels
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
   openblas_get_corename: { parameters: [], result: "pointer", optional: true },
@@ -152,7 +152,7 @@ export function blasUnavailableReason(): string {
  * @param out The result (`batch·m·n`): overwritten, or with `beta` 1 added to.
  * @param alpha The product's scale.
  * @param beta 0 overwrites `out`, 1 adds to it.
- * @param threads All the library's threads, or one (the caller decides: thread_choice.ts).
+ * @param threads All the library's threads, or one (the caller decides: matmul.ts).
  */
 export function blasMatmul(
   lib: Blas,

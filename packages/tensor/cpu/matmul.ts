@@ -9,38 +9,18 @@ import { axpyInPlace } from "./elementwise.ts";
 import { wasmGemmAvailable, wasmMatmul } from "./wasm_gemm.ts";
 import { blasMatmul, systemBlas } from "./blas.ts";
 import { cpuKernels } from "./kernels.ts";
-import { ThreadChoice, THREADS_MIN_MACS } from "./thread_choice.ts";
 import type { MatmulSpec } from "../backend.ts";
 
 /** Products below this many multiply-adds are not worth packing or a foreign call. */
 const FAST_MIN_MACS = 16384;
 
 /**
- * The WebAssembly products' choice of one thread or two, per shape, by
- * timing (thread_choice.ts). Their helper thread takes whole column panels,
- * so a product's every element is summed in the same order either way and
- * the choice cannot change a result.
- */
-const wasmThreads = new ThreadChoice();
-
-/** Run a WebAssembly product on the threads chosen for its shape, and report its time. */
-function timedWasm(spec: MatmulSpec, run: (two: boolean) => boolean): boolean {
-  const macs = spec.batch * spec.m * spec.n * spec.k;
-  if (macs < THREADS_MIN_MACS) return run(false);
-  const key = `${spec.batch}:${spec.m}:${spec.n}:${spec.k}:${+spec.transA}${+spec.transB}`;
-  const two = wasmThreads.pick(key, macs);
-  const start = performance.now();
-  const done = run(two);
-  wasmThreads.record(key, two, (performance.now() - start) / 1000);
-  return done;
-}
-
-/**
- * OpenBLAS splits a product differently on two threads than on one, and
- * rounds it differently (a third to a half of the elements of the MLP's
+ * OpenBLAS's threads (all of them) from this many multiply-adds, one below:
+ * the WebAssembly helper's threshold (wasm_gemm.ts), for the same reason.
+ * The rule is by size alone because OpenBLAS rounds a product differently on
+ * two threads than on one (a third to a half of the elements of the MLP's
  * products differ in the last bit): a choice by timing would make a seeded
- * training differ from run to run. Its threads follow the size alone, as
- * NumPy's do: all of them from this many multiply-adds.
+ * training differ from run to run.
  */
 const BLAS_THREADED_MIN_MACS = 1 << 23;
 
@@ -59,11 +39,7 @@ export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DT
     }
     if (dtype === "float32" && wasmGemmAvailable()) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false) as Float32Array;
-      const done = timedWasm(
-        spec,
-        (two) => wasmMatmul(a as Float32Array, b as Float32Array, spec, out, two),
-      );
-      if (done) return out;
+      if (wasmMatmul(a as Float32Array, b as Float32Array, spec, out)) return out;
       release(out); // the kernels' memory is full: the reference serves
     }
   }

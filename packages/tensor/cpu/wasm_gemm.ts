@@ -32,8 +32,17 @@ export function helperTaskCount(): number {
   return helperTasks;
 }
 
-/** Products smaller than this many multiply-adds stay on one thread. */
-export let PARALLEL_MIN_MACS = 1 << 20;
+/**
+ * Products smaller than this many multiply-adds stay on one thread. A
+ * product alone runs faster on two from about a million (an MLP step's
+ * 32×1024·1024×64: 51-64 µs against 81), but in training the step around it
+ * is slower: the helper spins on the second core between tasks, and the
+ * main thread's other work pays (the MLP epoch at batch 32 on this VM:
+ * 0.137-0.175 s with the helper at 2²⁰, 0.110-0.113 s without; at batch 256,
+ * whose products are 2²⁴, 0.070-0.077 s with it, 0.083-0.086 s without).
+ */
+export const DEFAULT_PARALLEL_MIN_MACS = 1 << 23;
+export let PARALLEL_MIN_MACS = DEFAULT_PARALLEL_MIN_MACS;
 
 /** Set the threshold above which the second thread helps (tests lower it). */
 export function setParallelThreshold(macs: number): void {

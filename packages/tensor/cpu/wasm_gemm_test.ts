@@ -8,6 +8,7 @@ import type { MatmulSpec } from "../backend.ts";
 import { checkAgainstReference, singleProducts } from "./_matmul_testing.ts";
 import type { TypedArray } from "../dtype.ts";
 import {
+  DEFAULT_PARALLEL_MIN_MACS,
   helperTaskCount,
   setParallelThreshold,
   wasmGemmAvailable,
@@ -130,7 +131,7 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 400));
       check(spec, true, g);
     } finally {
-      setParallelThreshold(1 << 20);
+      setParallelThreshold(DEFAULT_PARALLEL_MIN_MACS);
     }
   },
 });
