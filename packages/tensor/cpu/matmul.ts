@@ -15,14 +15,18 @@ import type { MatmulSpec } from "../backend.ts";
 const FAST_MIN_MACS = 16384;
 
 /**
- * OpenBLAS's threads (all of them) from this many multiply-adds, one below:
- * the WebAssembly helper's threshold (wasm_gemm.ts), for the same reason.
- * The rule is by size alone because OpenBLAS rounds a product differently on
- * two threads than on one (a third to a half of the elements of the MLP's
- * products differ in the last bit): a choice by timing would make a seeded
- * training differ from run to run.
+ * OpenBLAS's threads (all of them) from this many multiply-adds, one below.
+ * Unlike the WebAssembly helper (wasm_gemm.ts), two OpenBLAS threads pay in
+ * training from here: the MLP epoch at batch 32 (products of 2²¹) took
+ * 0.056-0.057 s with them and 0.061-0.062 s without, alternating in one
+ * sitting; on a day the VM's second core was shared, 0.064 against 0.067.
+ * NumPy's OpenBLAS splits the same products. The rule is by size alone
+ * because OpenBLAS rounds a product differently on two threads than on one
+ * (a third to a half of the elements of the MLP's products differ in the
+ * last bit): a choice by timing would make a seeded training differ from
+ * run to run.
  */
-const BLAS_THREADED_MIN_MACS = 1 << 23;
+const BLAS_THREADED_MIN_MACS = 1 << 20;
 
 const blasThreads = (spec: MatmulSpec) =>
   spec.batch * spec.m * spec.n * spec.k >= BLAS_THREADED_MIN_MACS ? "all" : "one";
