@@ -99,49 +99,86 @@ function streams(): void {
 }
 
 /**
+ * A function over `rows` rows of `n` floats at the byte addresses
+ * `pointers`; after each row, those in `advance` move on by a row. The row's
+ * `body` sees `$bytes` (a row in bytes) and `$end` (its groups of four, in bytes).
+ */
+function rowsFunction(
+  name: string,
+  pointers: string[],
+  locals: string,
+  advance: string[],
+  body: () => void,
+): void {
+  emit(
+    `  (func (export "${name}") ${
+      pointers.map((p) => `(param $${p} i32)`).join(" ")
+    } (param $rows i32) (param $n i32)`,
+  );
+  emit(`    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) ${locals}`);
+  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
+  body();
+  for (const p of advance) {
+    emit(`      (local.set $${p} (i32.add (local.get $${p}) (local.get $bytes)))`);
+  }
+  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
+  emit(`  )`);
+}
+
+/**
+ * Within a row (`$i` its byte offset, from 0): `vector` over its groups of
+ * four, then `between`, then `scalar` over the last `n mod 4` floats.
+ */
+function lanes(tag: string, vector: string[], scalar: string[], between: string[] = []): void {
+  emit(`      (local.set $i (i32.const 0))`);
+  emit(
+    `      (block $v${tag} (loop $vl${tag} (br_if $v${tag} (i32.ge_u (local.get $i) (local.get $end)))`,
+  );
+  for (const line of vector) emit(`        ${line}`);
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $vl${tag})))`);
+  for (const line of between) emit(`      ${line}`);
+  emit(
+    `      (block $s${tag} (loop $sl${tag} (br_if $s${tag} (i32.ge_u (local.get $i) (local.get $bytes)))`,
+  );
+  for (const line of scalar) emit(`        ${line}`);
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $sl${tag})))`);
+}
+
+/** The address `$p + $i`. */
+const at = (p: string) => `(i32.add (local.get $${p}) (local.get $i))`;
+
+/**
  * `out[r, j] = a[r, j] op b[j]` (`_rows`: one row `b` under every row) or
  * `a[r, j] op b[r]` (`_cols`: one value of `b` per row), over `rows` rows of
  * `n` floats: a bias, or a row's maximum or sum taken from each of its entries.
  */
 function broadcastFunctions(): void {
   for (const op of ["add", "sub", "mul", "div"]) {
-    for (const kind of ["rows", "cols"]) {
-      const cols = kind === "cols";
-      emit(
-        `  (func (export "${op}_${kind}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+    for (const cols of [false, true]) {
+      const locals = `(local $vb v128) (local $sb f32)`;
+      rowsFunction(
+        `${op}_${cols ? "cols" : "rows"}`,
+        ["a", "b", "out"],
+        locals,
+        ["a", "out"],
+        () => {
+          if (cols) {
+            emit(
+              `      (local.set $sb (f32.load (i32.add (local.get $b) (i32.shl (local.get $r) (i32.const 2)))))`,
+            );
+            emit(`      (local.set $vb (f32x4.splat (local.get $sb)))`);
+          }
+          lanes("", [
+            ...(cols ? [] : [`(local.set $vb (v128.load ${at("b")}))`]),
+            `(v128.store ${at("out")} (f32x4.${op} (v128.load ${at("a")}) (local.get $vb)))`,
+          ], [
+            ...(cols ? [] : [`(local.set $sb (f32.load ${at("b")}))`]),
+            `(f32.store ${at("out")} (f32.${op} (f32.load ${at("a")}) (local.get $sb)))`,
+          ]);
+        },
       );
-      emit(
-        `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $va v128) (local $vb v128) (local $sb f32)`,
-      );
-      emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
-      emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
-      emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
-      emit(`      (local.set $i (i32.const 0))`);
-      if (cols) {
-        emit(
-          `      (local.set $sb (f32.load (i32.add (local.get $b) (i32.shl (local.get $r) (i32.const 2)))))`,
-        );
-        emit(`      (local.set $vb (f32x4.splat (local.get $sb)))`);
-      }
-      emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
-      emit(`        (local.set $va (v128.load (i32.add (local.get $a) (local.get $i))))`);
-      if (!cols) {
-        emit(`        (local.set $vb (v128.load (i32.add (local.get $b) (local.get $i))))`);
-      }
-      emit(
-        `        (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.${op} (local.get $va) (local.get $vb)))`,
-      );
-      emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
-      emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $bytes)))`);
-      if (!cols) emit(`        (local.set $sb (f32.load (i32.add (local.get $b) (local.get $i))))`);
-      emit(
-        `        (f32.store (i32.add (local.get $out) (local.get $i)) (f32.${op} (f32.load (i32.add (local.get $a) (local.get $i))) (local.get $sb)))`,
-      );
-      emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
-      emit(`      (local.set $a (i32.add (local.get $a) (local.get $bytes)))`);
-      emit(`      (local.set $out (i32.add (local.get $out) (local.get $bytes)))`);
-      emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
-      emit(`  )`);
     }
   }
 }
@@ -154,75 +191,35 @@ function broadcastFunctions(): void {
  * rounded to float32 before the division.
  */
 function softmaxPasses(): void {
-  emit(
-    `  (func (export "shift_rows") (param $x i32) (param $out i32) (param $rows i32) (param $n i32)`,
-  );
-  emit(
-    `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $vm v128) (local $m f32)`,
-  );
-  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
-  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
-  // the row maximum: four running maxima, then across them and the tail
-  emit(`      (local.set $vm (v128.const f32x4 -inf -inf -inf -inf)) (local.set $i (i32.const 0))`);
-  emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `        (local.set $vm (f32x4.max (local.get $vm) (v128.load (i32.add (local.get $x) (local.get $i)))))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
-  emit(
-    `      (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vm)) (f32x4.extract_lane 1 (local.get $vm))) (f32.max (f32x4.extract_lane 2 (local.get $vm)) (f32x4.extract_lane 3 (local.get $vm)))))`,
-  );
-  emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $bytes)))`);
-  emit(
-    `        (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $i)))))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
-  // x − max
-  emit(`      (local.set $vm (f32x4.splat (local.get $m))) (local.set $i (i32.const 0))`);
-  emit(`      (block $d3 (loop $l3 (br_if $d3 (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `        (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l3)))`);
-  emit(`      (block $d4 (loop $l4 (br_if $d4 (i32.ge_u (local.get $i) (local.get $bytes)))`);
-  emit(
-    `        (f32.store (i32.add (local.get $out) (local.get $i)) (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $m)))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l4)))`);
-  emit(`      (local.set $x (i32.add (local.get $x) (local.get $bytes)))`);
-  emit(`      (local.set $out (i32.add (local.get $out) (local.get $bytes)))`);
-  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
-  emit(`  )`);
-
-  emit(`  (func (export "normalize_rows") (param $x i32) (param $rows i32) (param $n i32)`);
-  emit(
-    `    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) (local $acc f64) (local $s f32) (local $vs v128)`,
-  );
-  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
-  emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
-  emit(`      (local.set $acc (f64.const 0)) (local.set $i (i32.const 0))`);
-  emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $bytes)))`);
-  emit(
-    `        (local.set $acc (f64.add (local.get $acc) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i))))))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l)))`);
-  emit(`      (local.set $s (f32.demote_f64 (local.get $acc)))`);
-  emit(`      (local.set $vs (f32x4.splat (local.get $s))) (local.set $i (i32.const 0))`);
-  emit(`      (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `        (v128.store (i32.add (local.get $x) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vs)))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l2)))`);
-  emit(`      (block $d3 (loop $l3 (br_if $d3 (i32.ge_u (local.get $i) (local.get $bytes)))`);
-  emit(
-    `        (f32.store (i32.add (local.get $x) (local.get $i)) (f32.div (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $s)))`,
-  );
-  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l3)))`);
-  emit(`      (local.set $x (i32.add (local.get $x) (local.get $bytes)))`);
-  emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
-  emit(`  )`);
+  rowsFunction("shift_rows", ["x", "out"], `(local $vm v128) (local $m f32)`, ["x", "out"], () => {
+    // the row maximum: four running maxima, then across them and the tail
+    emit(`      (local.set $vm (v128.const f32x4 -inf -inf -inf -inf))`);
+    const lane = (k: number) => `(f32x4.extract_lane ${k} (local.get $vm))`;
+    lanes("max", [`(local.set $vm (f32x4.max (local.get $vm) (v128.load ${at("x")})))`], [
+      `(local.set $m (f32.max (local.get $m) (f32.load ${at("x")})))`,
+    ], [
+      `(local.set $m (f32.max (f32.max ${lane(0)} ${lane(1)}) (f32.max ${lane(2)} ${lane(3)})))`,
+    ]);
+    // x − max
+    emit(`      (local.set $vm (f32x4.splat (local.get $m)))`);
+    lanes("sub", [
+      `(v128.store ${at("out")} (f32x4.sub (v128.load ${at("x")}) (local.get $vm)))`,
+    ], [`(f32.store ${at("out")} (f32.sub (f32.load ${at("x")}) (local.get $m)))`]);
+  });
+  const locals = `(local $acc f64) (local $s f32) (local $vs v128)`;
+  rowsFunction("normalize_rows", ["x"], locals, ["x"], () => {
+    emit(`      (local.set $acc (f64.const 0)) (local.set $i (i32.const 0))`);
+    emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $bytes)))`);
+    emit(
+      `        (local.set $acc (f64.add (local.get $acc) (f64.promote_f32 (f32.load ${at("x")}))))`,
+    );
+    emit(`        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l)))`);
+    emit(`      (local.set $s (f32.demote_f64 (local.get $acc)))`);
+    emit(`      (local.set $vs (f32x4.splat (local.get $s)))`);
+    lanes("div", [
+      `(v128.store ${at("x")} (f32x4.div (v128.load ${at("x")}) (local.get $vs)))`,
+    ], [`(f32.store ${at("x")} (f32.div (f32.load ${at("x")}) (local.get $s)))`]);
+  });
 }
 
 /**
