@@ -1,12 +1,14 @@
 /**
  * WebAssembly SIMD twins of the hottest CPU elementwise kernels (ReLU and
- * its backward, same-shape add/sub/mul, a row plus a scalar, `a + α·b`,
- * e^x, σ, and 2×2 max-pooling), written out as WebAssembly text. They run on
- * arrays in the kernels' heap; each gives bit for bit what the TypeScript
- * loop in cpu/elementwise.ts or cpu/unfold.ts gives (a test checks, NaN and
- * signed zeros included; for e^x and σ, a float64 evaluation rounded as the
- * loop's is, in every value tested rather than by construction), four lanes
- * at a time.
+ * its backward, same-shape add/sub/mul/div, a row or a value per row
+ * broadcast over rows, a row plus a scalar, `a + α·b`, e^x, σ and its
+ * backward, the softmax's passes, row maxima and their positions, and 2×2
+ * max-pooling), written out as WebAssembly text. They run on arrays in the
+ * kernels' heap; each gives bit for bit what the TypeScript loop in
+ * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
+ * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
+ * evaluation rounded as the loop's is, in every value tested rather than by
+ * construction), four lanes at a time where the loop's order allows.
  *
  * @module
  */
