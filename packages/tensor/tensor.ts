@@ -274,7 +274,8 @@ export class Tensor {
   /**
    * `this += alpha·other` in place (PyTorch's `add_(other, alpha=)`): an
    * SGD step that keeps the weights where they are. Every handle sharing
-   * this storage sees the change; `clone()` first to keep the old values.
+   * this storage sees the change, a graph that saved it too (step after
+   * `backward()`, as optimizers do); `clone()` first to keep the old values.
    *
    * @param other A tensor of the same shape, dtype and device.
    * @param alpha The scale.
