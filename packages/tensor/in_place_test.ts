@@ -70,6 +70,16 @@ deviceTest(
       const c = randNormal([4, 6, 3], 0, 1, { generator: g, device });
       const expected = c.addScaled(a.matmul(b), 2);
       await assertClose(c.addMatmulInPlace(a, b, 2), expected, { atol: 1e-4 }, `${path} batch`);
+      if (device.supportsFloat64) {
+        // float64: dgemm with β = 1 where a BLAS serves, the reference loops elsewhere
+        const opts = { generator: g, device, dtype: "float64" } as const;
+        const a64 = randNormal([40, 30], 0, 1, opts), b64 = randNormal([30, 20], 0, 1, opts);
+        const c64 = randNormal([40, 20], 0, 1, opts);
+        const want = c64.addScaled(a64.matmul(b64), -0.5);
+        c64.addMatmulInPlace(a64, b64, -0.5);
+        assert.equal(c64.dtype, "float64");
+        await assertClose(c64, want, { atol: 1e-12, rtol: 1e-12 }, `${path} float64`);
+      }
     });
   },
 );
