@@ -3,7 +3,8 @@
 // for bit; one output array and no intermediates.
 
 import type { DType, TypedArray } from "../dtype.ts";
-import { acquire } from "./pool.ts";
+import { acquire, release } from "./pool.ts";
+import { reduce } from "./reduce.ts";
 import { wasmSoftmaxRows } from "./wasm_elementwise.ts";
 
 /** Softmax over the middle axis of `x` viewed as `[outer, n, inner]`. */
@@ -19,15 +20,10 @@ export function softmax(
   if (inner === 1 && wasmSoftmaxRows(x, out, outer, n)) return out;
   // the float32 roundings of the composed ops: each op's result is stored
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
+  const maxima = reduce("max", x, outer, n, inner, dtype);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      // the maximum as the reduction takes it: a NaN wins
-      let m = n > 0 ? x[base] : -Infinity;
-      for (let j = 1; j < n && m === m; j++) {
-        const v = x[base + j * inner];
-        if (v !== v || v > m) m = v;
-      }
+      const base = o * n * inner + i, m = maxima[o * inner + i];
       let sum = 0;
       for (let j = 0; j < n; j++) {
         const e = round(Math.exp(round(x[base + j * inner] - m)));
@@ -38,5 +34,6 @@ export function softmax(
       for (let j = 0; j < n; j++) out[base + j * inner] /= s;
     }
   }
+  release(maxima);
   return out;
 }
