@@ -8,7 +8,7 @@
 import { record } from "./autograd.ts";
 import type { BinaryOp, UnaryOp } from "./backend.ts";
 import type { DType } from "./dtype.ts";
-import { broadcastShapes, formatShape } from "./shape.ts";
+import { broadcastShapes, formatShape, sameShape } from "./shape.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { checkCompatible, operand, scalarLike, wrap } from "./_operand.ts";
 import { sumTo } from "./reduce.ts";
@@ -272,7 +272,7 @@ export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
  */
 export function addScaledInPlace(target: Tensor, b: Tensor, alpha: number): void {
   checkCompatible("addScaledInPlace", [target, b]);
-  if (target.shape.join() !== b.shape.join()) {
+  if (!sameShape(target.shape, b.shape)) {
     throw new TypeError(
       `Cannot addScaledInPlace ${formatShape(b.shape)} to ${
         formatShape(target.shape)

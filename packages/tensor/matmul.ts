@@ -6,7 +6,7 @@
  */
 
 import { record } from "./autograd.ts";
-import { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.ts";
+import { broadcastShapes, formatShape, sameShape, type Shape, sizeOf } from "./shape.ts";
 import type { MatmulSpec } from "./backend.ts";
 import type { Tensor } from "./tensor.ts";
 import { checkCompatible, wrap } from "./_operand.ts";
@@ -127,19 +127,22 @@ export function addMatmulInPlace(
   alpha: number,
   options: MatmulOptions = {},
 ): void {
-  checkCompatible("addMatmulInPlace", [c, a, b]);
+  // the factors are checked against each other by `product`
+  checkCompatible("addMatmulInPlace", [c, a]);
   const { spec, outShape, ea, eb } = product("addMatmulInPlace", a, b, options);
   try {
-    if (outShape.join() !== c.shape.join()) {
+    if (!sameShape(outShape, c.shape)) {
       throw new TypeError(
         `Cannot addMatmulInPlace a ${formatShape(outShape)} product to ${formatShape(c.shape)}`,
       );
     }
+    const backend = c.backend;
     if (ea.buffer === c.buffer || eb.buffer === c.buffer) {
       // an operand that is the target would be read while it is written: make the product first
-      using p = matmul(a, b, options);
-      c.backend.axpyInPlace(c.buffer, p.buffer, alpha, c.size, c.dtype);
-    } else c.backend.matmulAccumulate(c.buffer, ea.buffer, eb.buffer, spec, alpha, c.dtype);
+      const p = backend.matmul(ea.buffer, eb.buffer, spec, c.dtype);
+      backend.axpyInPlace(c.buffer, p, alpha, c.size, c.dtype);
+      backend.release(p);
+    } else backend.matmulAccumulate(c.buffer, ea.buffer, eb.buffer, spec, alpha, c.dtype);
   } finally {
     if (ea !== a) ea.dispose();
     if (eb !== b) eb.dispose();
