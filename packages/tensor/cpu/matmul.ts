@@ -31,11 +31,17 @@ const BLAS_THREADED_MIN_MACS = 1 << 20;
 const blasThreads = (spec: MatmulSpec) =>
   spec.batch * spec.m * spec.n * spec.k >= BLAS_THREADED_MIN_MACS ? "all" : "one";
 
+/** Products large enough for a fast path. */
+const worthFast = (spec: MatmulSpec) => spec.m * spec.n * spec.k >= FAST_MIN_MACS;
+
+/** The system BLAS when it is to compute this product, else null. */
+const blasFor = (spec: MatmulSpec) =>
+  cpuKernels() === "fast" && worthFast(spec) ? systemBlas() : null;
+
 /** Batched `C[b] = op(A[b]) · op(B[b])` into a new `[batch, m, n]` array. */
 export function matmul(a: TypedArray, b: TypedArray, spec: MatmulSpec, dtype: DType): TypedArray {
-  const kernels = cpuKernels();
-  if (kernels !== "reference" && spec.m * spec.n * spec.k >= FAST_MIN_MACS) {
-    const lib = kernels === "fast" ? systemBlas() : null;
+  if (cpuKernels() !== "reference" && worthFast(spec)) {
+    const lib = blasFor(spec);
     if (lib) {
       const out = acquire(dtype, spec.batch * spec.m * spec.n, false);
       blasMatmul(lib, a, b, spec, out, 1, 0, blasThreads(spec));
@@ -62,8 +68,7 @@ export function matmulAccumulate(
   alpha: number,
   dtype: DType,
 ): void {
-  const fast = cpuKernels() === "fast" && spec.m * spec.n * spec.k >= FAST_MIN_MACS;
-  const lib = fast ? systemBlas() : null;
+  const lib = blasFor(spec);
   if (lib) {
     blasMatmul(lib, a, b, spec, c, alpha, 1, blasThreads(spec));
     return;
