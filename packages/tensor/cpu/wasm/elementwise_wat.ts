@@ -35,25 +35,19 @@ function streamFunction(
     } ${extraParams} (param $out i32) (param $n i32)`,
   );
   emit(
-    `    (local $i i32) (local $end i32) (local $zero v128) (local $splat v128) ${
+    `    (local $i i32) (local $end i32) (local $bytes i32) (local $zero v128) (local $splat v128) ${
       ptrs.map((p) => `(local $v${p} v128) (local $s${p} f32)`).join(" ")
     }`,
   );
   for (const line of setup) emit(`    ${line}`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
-  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
-  for (const p of ptrs) {
-    emit(`      (local.set $v${p} (v128.load (i32.add (local.get $${p}) (local.get $i))))`);
-  }
-  emit(`      (v128.store (i32.add (local.get $out) (local.get $i)) ${vector})`);
-  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
-  emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
-  for (const p of ptrs) {
-    emit(`      (local.set $s${p} (f32.load (i32.add (local.get $${p}) (local.get $i))))`);
-  }
-  emit(`      (f32.store (i32.add (local.get $out) (local.get $i)) ${scalar})`);
-  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+  lengths();
+  lanes("", [
+    ...ptrs.map((p) => `(local.set $v${p} (v128.load ${at(p)}))`),
+    `(v128.store ${at("out")} ${vector})`,
+  ], [
+    ...ptrs.map((p) => `(local.set $s${p} (f32.load ${at(p)}))`),
+    `(f32.store ${at("out")} ${scalar})`,
+  ]);
   emit(`  )`);
 }
 
@@ -118,8 +112,7 @@ function rowsFunction(
     } (param $rows i32) (param $n i32)`,
   );
   emit(`    (local $r i32) (local $i i32) (local $end i32) (local $bytes i32) ${locals}`);
-  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  lengths();
   emit(`    (block $done (loop $row (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))`);
   body();
   for (const p of advance) {
@@ -127,6 +120,12 @@ function rowsFunction(
   }
   emit(`      (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $row)))`);
   emit(`  )`);
+}
+
+/** `$bytes`, `n` floats in bytes, and `$end`, their groups of four, for {@link lanes}. */
+function lengths(): void {
+  emit(`    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
 }
 
 /**
