@@ -15,8 +15,9 @@ import {
   Generator,
   randUniform,
   tensor,
+  withCpuKernels,
 } from "@recognize/tensor";
-import { kernelPaths, report, timeIt, withKernels } from "./timing.ts";
+import { kernelPaths, report, timeIt } from "./timing.ts";
 
 async function stepSeconds(device: Backend): Promise<number> {
   const g = new Generator(5);
@@ -54,9 +55,9 @@ async function stepSeconds(device: Backend): Promise<number> {
  * @param device The device.
  */
 export async function benchCnnStep(device: Backend): Promise<void> {
-  const base = await withKernels("reference", () => stepSeconds(cpuBackend()));
+  const base = await withCpuKernels("reference", () => stepSeconds(cpuBackend()));
   for (const path of kernelPaths(device)) {
-    const seconds = await withKernels(path.kernels, () => stepSeconds(device));
+    const seconds = await withCpuKernels(path.kernels, () => stepSeconds(device));
     report({
       bench: "cnn_step",
       device: device.name,

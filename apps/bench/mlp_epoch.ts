@@ -10,8 +10,8 @@
  */
 
 import { Mlp } from "@recognize/nn";
-import { type Backend, cpuBackend, Generator, tensor } from "@recognize/tensor";
-import { kernelPaths, median, report, withKernels } from "./timing.ts";
+import { type Backend, cpuBackend, Generator, tensor, withCpuKernels } from "@recognize/tensor";
+import { kernelPaths, median, report } from "./timing.ts";
 
 const N = 10800;
 
@@ -96,9 +96,9 @@ export async function benchMlpEpoch(
   }
   const paths = kernelPaths(device);
   for (const batch of [32, 256]) {
-    const base = await withKernels("reference", () => epochSeconds(cpuBackend(), batch, 1));
+    const base = await withCpuKernels("reference", () => epochSeconds(cpuBackend(), batch, 1));
     for (const path of paths) {
-      const seconds = await withKernels(path.kernels, () => epochSeconds(device, batch, 5));
+      const seconds = await withCpuKernels(path.kernels, () => epochSeconds(device, batch, 5));
       report({
         bench: "mlp_epoch",
         device: device.name,

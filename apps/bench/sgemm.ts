@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type Backend, cpuBackend, noGrad, randNormal } from "@recognize/tensor";
-import { kernelPaths, report, timeIt, withKernels } from "./timing.ts";
+import { type Backend, cpuBackend, noGrad, randNormal, withCpuKernels } from "@recognize/tensor";
+import { kernelPaths, report, timeIt } from "./timing.ts";
 
 interface Shape {
   label: string;
@@ -62,10 +62,10 @@ export async function benchSgemm(
     const flops = 2 * s.m * s.n * s.k;
     // the reference is too slow for 4096³ (minutes); it is measured where it takes seconds
     const base = flops <= 4e9
-      ? await withKernels("reference", () => seconds(cpuBackend(), s))
+      ? await withCpuKernels("reference", () => seconds(cpuBackend(), s))
       : undefined;
     for (const path of paths) {
-      const t = await withKernels(path.kernels, () => seconds(backend, s));
+      const t = await withCpuKernels(path.kernels, () => seconds(backend, s));
       report({
         bench: "sgemm",
         device: backend.name,

@@ -9,8 +9,6 @@ import {
   type Backend,
   blasUnavailableReason,
   type CpuKernels,
-  cpuKernels,
-  setCpuKernels,
   systemBlas,
 } from "@recognize/tensor";
 
@@ -34,17 +32,6 @@ export function kernelPaths(device: Backend): KernelPath[] {
   }
   const label = `blas (${blas.path}${blas.core ? `, ${blas.core} kernels` : ""})`;
   return [{ label, kernels: "fast" }, { label: "wasm", kernels: "wasm" }];
-}
-
-/** Run `fn` with the given CPU kernels, then restore the previous choice. */
-export async function withKernels<T>(k: CpuKernels, fn: () => Promise<T>): Promise<T> {
-  const before = cpuKernels();
-  setCpuKernels(k);
-  try {
-    return await fn();
-  } finally {
-    setCpuKernels(before);
-  }
 }
 
 /** The median of some numbers. */

@@ -5,8 +5,7 @@ import { logSoftmax, logSumExp } from "./activation.ts";
 import { crossEntropy, mseLoss } from "./loss.ts";
 import { dropout } from "./dropout.ts";
 import { Generator } from "./random.ts";
-import { assertClose, deviceTest } from "./testing.ts";
-import { setCpuKernels } from "./cpu/kernels.ts";
+import { assertClose, deviceTest, eachKernelPath } from "./testing.ts";
 import type { Tensor } from "./tensor.ts";
 
 deviceTest("softmax rows are positive and sum to 1, even for huge logits", async (device) => {
@@ -64,32 +63,22 @@ deviceTest("softmax in one op equals the five ops it stands for, bit for bit", a
     const m = x.max(axis, true), z = x.sub(m), e = z.exp(), s = e.sum(axis, true);
     return e.div(s);
   };
-  const paths = device.name === "cpu" ? ["fast", "reference"] as const : ["device"] as const;
-  for (const path of paths) {
-    if (path !== "device") setCpuKernels(path);
-    try {
-      // rows of 37 (a tail of 1 after groups of four) in and out of the kernels' heap,
-      // a softmax down columns (inner > 1), and float64 on the CPU
-      const x = randNormal([70, 37], 0, 4, { generator: g, device });
-      const special = tensor(
-        [[NaN, 1, 2, 3, 4], [-0, 0, -Infinity, 1, 1], [Infinity, 0, 0, 0, 0]],
-        {
-          device,
-        },
-      );
-      const cases: [Tensor, number][] = [[x, 1], [x, 0], [special, 1], [x.slice([0], [3]), 1]];
-      if (device.supportsFloat64) cases.push([x.cast("float64"), 1]);
-      for (const [t, axis] of cases) {
-        const fused = await t.softmax(axis).data(), expected = await composed(t, axis).data();
-        for (let i = 0; i < expected.length; i++) {
-          assert.ok(
-            Object.is(fused[i], expected[i]),
-            `${path} ${t.shape} axis ${axis} ${t.dtype} [${i}]: ${fused[i]} vs ${expected[i]}`,
-          );
-        }
+  await eachKernelPath(device, async (path) => {
+    // rows of 37 (a tail of 1 after groups of four) in and out of the kernels' heap,
+    // a softmax down columns (inner > 1), and float64 on the CPU
+    const x = randNormal([70, 37], 0, 4, { generator: g, device });
+    const specials = [[NaN, 1, 2, 3, 4], [-0, 0, -Infinity, 1, 1], [Infinity, 0, 0, 0, 0]];
+    const special = tensor(specials, { device });
+    const cases: [Tensor, number][] = [[x, 1], [x, 0], [special, 1], [x.slice([0], [3]), 1]];
+    if (device.supportsFloat64) cases.push([x.cast("float64"), 1]);
+    for (const [t, axis] of cases) {
+      const fused = await t.softmax(axis).data(), expected = await composed(t, axis).data();
+      for (let i = 0; i < expected.length; i++) {
+        assert.ok(
+          Object.is(fused[i], expected[i]),
+          `${path} ${t.shape} axis ${axis} ${t.dtype} [${i}]: ${fused[i]} vs ${expected[i]}`,
+        );
       }
-    } finally {
-      setCpuKernels("fast");
     }
-  }
+  });
 });

@@ -2,26 +2,10 @@ import assert from "node:assert/strict";
 import { randNormal, tensor } from "./creation.ts";
 import { Generator } from "./random.ts";
 import { noGrad } from "./autograd.ts";
-import { assertClose, deviceTest } from "./testing.ts";
-import { type CpuKernels, cpuKernels, setCpuKernels } from "./cpu/kernels.ts";
-import type { Backend } from "./backend.ts";
-
-/** Run `fn` once per CPU kernel path (BLAS where found, WebAssembly, TypeScript), once elsewhere. */
-async function eachPath(device: Backend, fn: (path: string) => Promise<void>): Promise<void> {
-  if (device.name !== "cpu") return await fn(device.name);
-  const before = cpuKernels();
-  try {
-    for (const k of ["fast", "wasm", "reference"] as CpuKernels[]) {
-      setCpuKernels(k);
-      await fn(k);
-    }
-  } finally {
-    setCpuKernels(before);
-  }
-}
+import { assertClose, deviceTest, eachKernelPath } from "./testing.ts";
 
 deviceTest("addScaledInPlace writes into the storage every shared handle sees", async (device) => {
-  await eachPath(device, async (path) => {
+  await eachKernelPath(device, async (path) => {
     const g = new Generator(1);
     // 3000 elements: past the size where the CPU's arrays move into the WebAssembly heap
     const w = randNormal([3, 1000], 0, 1, { generator: g, device });
@@ -39,7 +23,7 @@ deviceTest("addScaledInPlace writes into the storage every shared handle sees", 
 deviceTest(
   "addMatmulInPlace adds α·op(a)·op(b) for every transpose, batches too",
   async (device) => {
-    await eachPath(device, async (path) => {
+    await eachKernelPath(device, async (path) => {
       const g = new Generator(2);
       // 33×70·70×65 takes the fast kernels; 5×7·7×3 the small-product loop
       for (const [m, k, n] of [[33, 70, 65], [5, 7, 3]]) {
@@ -85,7 +69,7 @@ deviceTest(
 );
 
 deviceTest("addMatmulInPlace with the target as a factor uses its old values", async (device) => {
-  await eachPath(device, async (path) => {
+  await eachKernelPath(device, async (path) => {
     const g = new Generator(3);
     const c = randNormal([40, 40], 0, 1, { generator: g, device });
     const x = randNormal([40, 40], 0, 1, { generator: g, device });

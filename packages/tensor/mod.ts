@@ -76,6 +76,6 @@ export { CpuBackend } from "./cpu/backend.ts";
 export { WebGpuBackend } from "./webgpu/backend.ts";
 export type { PoolStats } from "./webgpu/pool.ts";
 export { matmulReference } from "./cpu/matmul.ts";
-export { type CpuKernels, cpuKernels, setCpuKernels } from "./cpu/kernels.ts";
+export { type CpuKernels, cpuKernels, setCpuKernels, withCpuKernels } from "./cpu/kernels.ts";
 export { blasUnavailableReason, systemBlas } from "./cpu/blas.ts";
 export { setParallelThreshold, wasmGemmAvailable } from "./cpu/wasm_gemm.ts";

@@ -10,6 +10,7 @@
 
 import type { Backend } from "./backend.ts";
 import { cpuBackend, initWebGpu } from "./device.ts";
+import { withCpuKernels } from "./cpu/kernels.ts";
 import type { TypedArray } from "./dtype.ts";
 import { formatShape } from "./shape.ts";
 import { Tensor } from "./tensor.ts";
@@ -72,6 +73,22 @@ export function deviceTest(name: string, fn: (device: Backend) => void | Promise
       throw new Error(`REQUIRE_WEBGPU=1 but ${webgpuError}`);
     });
   }
+}
+
+/**
+ * Run `fn` once per CPU kernel path (the system BLAS where found, the
+ * WebAssembly kernels, the TypeScript reference) on the CPU, once on any
+ * other device; `fn` is given the path's name (or the device's).
+ *
+ * @param device The device under test.
+ * @param fn The checks.
+ */
+export async function eachKernelPath(
+  device: Backend,
+  fn: (path: string) => Promise<void>,
+): Promise<void> {
+  if (device.name !== "cpu") return await fn(device.name);
+  for (const k of ["fast", "wasm", "reference"] as const) await withCpuKernels(k, () => fn(k));
 }
 
 /** The WebGPU backend when available (for GPU-only tests), else null. */

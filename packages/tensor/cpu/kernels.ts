@@ -23,3 +23,21 @@ export function setCpuKernels(k: CpuKernels): void {
 export function cpuKernels(): CpuKernels {
   return kernels;
 }
+
+/**
+ * Run `fn` with the kernels `k`, then restore the previous choice however it
+ * ends (benchmarks and tests compare the paths in one run).
+ *
+ * @param k The kernels.
+ * @param fn The work.
+ * @returns What `fn` returns.
+ */
+export async function withCpuKernels<T>(k: CpuKernels, fn: () => T | Promise<T>): Promise<T> {
+  const before = kernels;
+  kernels = k;
+  try {
+    return await fn();
+  } finally {
+    kernels = before;
+  }
+}
