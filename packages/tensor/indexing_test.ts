@@ -25,6 +25,28 @@ deviceTest("oneHot and indexSelect", async (device) => {
   await assertClose(rows, [5, 6, 1, 2, 5, 6]);
 });
 
+deviceTest("indexSelect copies short and long slices alike, along any axis", async (device) => {
+  // rows of 3 and of 70 elements (the CPU copies slices under 64 by element, longer ones whole)
+  for (const width of [3, 70]) {
+    const values = Array.from({ length: 4 * width }, (_, i) => i);
+    const x = tensor(values, { shape: [4, width], device });
+    const picked = [3, 0, 3, 1];
+    await assertClose(
+      indexSelect(x, 0, tensor(picked, { device })),
+      picked.flatMap((r) => values.slice(r * width, (r + 1) * width)),
+      {},
+      `rows of ${width}`,
+    );
+    // along the last axis: slices of one element, under every row
+    await assertClose(
+      indexSelect(x, 1, tensor([2, 0], { device })),
+      [0, 1, 2, 3].flatMap((r) => [values[r * width + 2], values[r * width]]),
+      {},
+      `columns of ${width}`,
+    );
+  }
+});
+
 Deno.test("an out-of-range gather index is a RangeError on the CPU", () => {
   assert.throws(() => tensor([[1, 2]]).gather(1, tensor([[5]])), /index 5 is outside \[0, 2\)/);
 });

@@ -98,6 +98,9 @@ export function gather(
   return out;
 }
 
+/** Slices shorter than this are copied element by element. */
+const SHORT_SLICE = 64;
+
 /** `out[o, j, i] = x[o, positions[j], i]`: whole slices copied at once. */
 export function take(
   x: TypedArray,
@@ -110,10 +113,13 @@ export function take(
 ): TypedArray {
   const out = acquire(dtype, outer * k * inner, false);
   for (let j = 0; j < k; j++) checkIndex(positions[j], n, "take");
+  // short slices (labels, one-hot rows) by element: a view and a copy call per slice cost more
+  const byElement = inner < SHORT_SLICE;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
-      const src = (o * n + positions[j]) * inner;
-      out.set(x.subarray(src, src + inner), (o * k + j) * inner);
+      const src = (o * n + positions[j]) * inner, dst = (o * k + j) * inner;
+      if (byElement) { for (let i = 0; i < inner; i++) out[dst + i] = x[src + i]; }
+      else out.set(x.subarray(src, src + inner), dst);
     }
   }
   return out;
