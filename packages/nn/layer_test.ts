@@ -55,6 +55,29 @@ deviceTest(
   },
 );
 
+deviceTest(
+  "the loss and hit count are the same from class indices as from one-hot rows",
+  async (device) => {
+    // row 1 is a miss (class 2 is most probable), row 3's true class has probability 0
+    const probs = tensor([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25], [0, 1, 0]], {
+      device,
+    });
+    const labels = [0, 1, 1, 2];
+    const oneHot = tensor(labels.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))), { device });
+    const fromIndices = await computeLossAndAcc(tensor(labels, { device }), probs);
+    const fromRows = await computeLossAndAcc(oneHot, probs);
+    assert.deepEqual(fromIndices, fromRows);
+    assert.equal(fromIndices.acc, 0.5);
+    // −(ln 0.7 + ln 0.3 + ln 0.5 + ln 1e-30): the clamp keeps the zero finite
+    const want = -(Math.log(0.7) + Math.log(0.3) + Math.log(0.5) + Math.log(1e-30));
+    assert.ok(Math.abs(fromIndices.loss - want) < 1e-3 * Math.abs(want), `${fromIndices.loss}`);
+    await assert.rejects(
+      () => computeLossAndAcc(tensor([0, 1, 1], { device }), probs),
+      /class indices \[N\]/,
+    );
+  },
+);
+
 Deno.test("ReLU layers backpropagate through the ReLU derivative", async () => {
   const g = new Generator(5);
   const params = new Params();

@@ -11,7 +11,7 @@ import { noGrad, type Tensor } from "@recognize/tensor";
 /**
  * Summed cross-entropy and accuracy.
  *
- * @param y One-hot labels `[N, C]`.
+ * @param y One-hot labels `[N, C]` or class indices `[N]`.
  * @param probs Predicted probabilities `[N, C]`.
  * @returns The loss (summed over rows) and the accuracy in [0, 1].
  * @example
@@ -39,21 +39,23 @@ export async function computeLossAndAcc(
  * The summed cross-entropy and the number of correct rows, as scalar tensors
  * on the device: training loops add these up without reading them back.
  *
- * @param y One-hot labels `[N, C]` (one 1 in every row).
+ * @param y The true classes: one-hot rows `[N, C]` (one 1 in every row) or
+ *   class indices `[N]` (which spare finding each row's 1).
  * @param probs Predicted probabilities `[N, C]`.
  * @returns `[loss, correct]` (the caller owns both).
  */
 export function lossAndCorrect(y: Tensor, probs: Tensor): [Tensor, Tensor] {
-  if (y.shape.join() !== probs.shape.join() || y.rank !== 2) {
+  const indices = y.rank === 1 && probs.rank === 2 && y.shape[0] === probs.shape[0];
+  if (!indices && (y.shape.join() !== probs.shape.join() || y.rank !== 2)) {
     throw new TypeError(
-      `computeLossAndAcc needs one-hot labels and probabilities of one [N, C] shape, got ${y.shape} and ${probs.shape}`,
+      `computeLossAndAcc needs probabilities [N, C] and one-hot labels of that shape or class indices [N], got ${y.shape} and ${probs.shape}`,
     );
   }
   return noGrad(() => {
     // with one-hot rows, −Σ y·log p is −Σ log p[truth]: the log of one
     // probability per row instead of every entry (the same float sum, as the
     // other terms are zeros)
-    using truth = y.argmax(1);
+    using truth = indices ? y.share() : y.argmax(1);
     using pred = probs.argmax(1);
     using hits = pred.eq(truth);
     using column = truth.unsqueeze(1);

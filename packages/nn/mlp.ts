@@ -147,9 +147,11 @@ export class Mlp {
    * @param x `[B, in]` inputs.
    * @param y `[B, C]` one-hot labels.
    * @param learningRate α (the gradient is of the loss summed over the batch).
+   * @param labels `y`'s class indices `[B]`, where the caller has them (the
+   *   loss then need not find each row's 1).
    * @returns The batch's summed loss and number correct, as device scalars (the caller owns them).
    */
-  trainStep(x: Tensor, y: Tensor, learningRate: number): [Tensor, Tensor] {
+  trainStep(x: Tensor, y: Tensor, learningRate: number, labels?: Tensor): [Tensor, Tensor] {
     const layers = this.layers;
     let h = x;
     const outputs: Tensor[] = [];
@@ -158,7 +160,7 @@ export class Mlp {
       outputs.push(h);
     });
     const probs = h;
-    const result = lossAndCorrect(y, probs);
+    const result = lossAndCorrect(labels ?? y, probs);
     let delta = noGrad(() => probs.sub(y));
     for (let i = layers.length - 1; i >= 0; i--) {
       // the first layer's input is the data: its gradient would be a wasted product
@@ -200,8 +202,7 @@ export class Mlp {
         using xb = x.slice([s], [e]);
         using lb = labels.slice([s], [e]);
         using probs = this.predict(xb);
-        using y = noGrad(() => oneHot(lb, this.classes.length));
-        const [l, c] = lossAndCorrect(y, probs);
+        const [l, c] = lossAndCorrect(lb, probs);
         lossSum = addScalar(lossSum, l);
         correctSum = addScalar(correctSum, c);
         classes.push(probs.argmax(1));
@@ -254,8 +255,10 @@ export class Mlp {
           },
         );
         using xb = noGrad(() => indexSelect(train.x, 0, idx));
+        // the labels too, so that the loss need not find each one-hot row's 1
+        using lb = noGrad(() => indexSelect(train.labels, 0, idx));
         using yb = noGrad(() => indexSelect(trainOneHot, 0, idx));
-        const [l, c] = this.trainStep(xb, yb, o.learningRate);
+        const [l, c] = this.trainStep(xb, yb, o.learningRate, lb);
         lossSum = addScalar(lossSum, l);
         correctSum = addScalar(correctSum, c);
         o.onBatch?.(epoch, b + 1, batches);
