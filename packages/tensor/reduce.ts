@@ -13,39 +13,45 @@ import { wrap } from "./_operand.ts";
 
 function normalizeAxes(op: string, x: Tensor, axis: number | number[] | undefined): number[] {
   if (axis === undefined) return x.shape.map((_, i) => i);
-  const list = typeof axis === "number" ? [axis] : axis;
-  const axes = [...new Set(list.map((a) => normalizeAxis(op, a, x.rank)))];
+  if (typeof axis === "number") return [normalizeAxis(op, axis, x.rank)];
+  const axes = [...new Set(axis.map((a) => normalizeAxis(op, a, x.rank)))];
   return axes.sort((p, q) => p - q);
 }
 
-function keptShape(shape: Shape, axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+/** `shape` with `axes` kept as extent 1 (`keepDims`) or dropped. */
+function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (!axes.includes(i)) out.push(shape[i]);
+    else if (keepDims) out.push(1);
+  }
+  return out;
 }
 
-/** Reduce over sorted `axes` keeping them as extent-1 axes; no graph. */
-function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
-  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+/**
+ * Reduce over sorted `axes`, the result in its final shape (one tensor, no
+ * reshape after: these run a few times every training step); no graph.
+ */
+function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
   if (axes.length === 0) return x.share();
-  if (contiguous) {
-    const outer = sizeOf(x.shape.slice(0, axes[0]));
-    const n = sizeOf(axes.map((a) => x.shape[a]));
-    const inner = sizeOf(x.shape.slice(axes[axes.length - 1] + 1));
+  const first = axes[0], last = axes[axes.length - 1];
+  if (last - first === axes.length - 1) {
+    // one run of axes: [outer, n, inner]
+    let outer = 1, n = 1, inner = 1;
+    for (let i = 0; i < x.rank; i++) {
+      if (i < first) outer *= x.shape[i];
+      else if (i <= last) n *= x.shape[i];
+      else inner *= x.shape[i];
+    }
     const buf = x.backend.reduce(op, x.buffer, outer, n, inner, x.dtype);
-    return wrap(buf, keptShape(x.shape, axes), x);
+    return wrap(buf, reducedShape(x.shape, axes, keepDims), x);
   }
   // separate runs: reduce the last run, then the rest
   let start = axes.length - 1;
   while (start > 0 && axes[start - 1] === axes[start] - 1) start--;
-  using partial = reduceRaw(op, x, axes.slice(start));
-  return reduceRaw(op, partial, axes.slice(0, start));
-}
-
-function finish(t: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
-  if (keepDims) return t;
-  const shape = x.shape.filter((_, i) => !axes.includes(i));
-  const out = t.reshape(shape);
-  t.dispose();
-  return out;
+  using partial = reduceRaw(op, x, axes.slice(start), true);
+  using kept = reduceRaw(op, partial, axes.slice(0, start), true);
+  return kept.shareAs(reducedShape(x.shape, axes, keepDims));
 }
 
 /**
@@ -63,13 +69,14 @@ function finish(t: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean
  */
 export function sum(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
   const axes = normalizeAxes("sum", x, axis);
-  const kept = reduceRaw("sum", x, axes);
-  const keptDims = kept.shape;
-  record(kept, [x], "sum", () => (g) => {
-    using gk = g.reshape(keptDims);
-    return [gk.expand(x.shape)];
+  const out = reduceRaw("sum", x, axes, keepDims);
+  return record(out, [x], "sum", () => {
+    const keptDims = reducedShape(x.shape, axes, true);
+    return (g) => {
+      using gk = g.reshape(keptDims);
+      return [gk.expand(x.shape)];
+    };
   });
-  return finish(kept, x, axes, keepDims);
 }
 
 /** Mean over `axis` (every axis when omitted): the sum times 1/n. */
@@ -85,19 +92,20 @@ function extremum(op: "max" | "min", x: Tensor, axis?: number | number[], keepDi
   if (axes.some((a) => x.shape[a] === 0)) {
     throw new RangeError(`Cannot take the ${op} of an empty axis in ${formatShape(x.shape)}`);
   }
-  const kept = reduceRaw(op, x, axes);
-  record(kept, [x], op, (save) => {
-    const sx = save(x), sk = save(kept);
+  const out = reduceRaw(op, x, axes, keepDims);
+  return record(out, [x], op, (save) => {
+    const keptDims = reducedShape(x.shape, axes, true);
+    using keptOut = out.shareAs(keptDims);
+    const sx = save(x), sk = save(keptOut);
     return (g) => {
       // ties share the gradient evenly
       using mask = sx.eq(sk);
       using count = mask.sum(axes, true);
-      using gk = g.reshape(sk.shape);
+      using gk = g.reshape(keptDims);
       using share = gk.div(count);
       return [mask.mul(share)];
     };
   });
-  return finish(kept, x, axes, keepDims);
 }
 
 /** Maximum over `axis` (every axis when omitted); ties share the gradient. */
@@ -119,7 +127,7 @@ export function argReduce(
 ): Tensor {
   const a = normalizeAxis(op, axis, x.rank);
   if (x.shape[a] === 0) throw new RangeError(`Cannot take the ${op} of an empty axis`);
-  return finish(reduceRaw(op, x, [a]), x, [a], keepDims);
+  return reduceRaw(op, x, [a], keepDims);
 }
 
 /**

@@ -28,7 +28,25 @@ deviceTest("reductions over non-adjacent axes of a rank-3 tensor", async (device
   const x = tensor(Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 4], device });
   // Σ over axes 0 and 2: for j, Σ_i Σ_k (12i + 4j + k) = 2·(4·4j + 6) + 12·4 = 32j + 60
   await assertClose(x.sum([0, 2]), [60, 92, 124]);
+  assert.deepEqual(x.sum([0, 2]).shape, [3]);
   assert.deepEqual(x.sum([0, 2], true).shape, [1, 3, 1]);
+  assert.deepEqual(x.max([2, 0]).shape, [3]);
+  assert.deepEqual(x.sum().shape, []);
+  assert.deepEqual(x.argmax(1).shape, [2, 4]);
+  assert.deepEqual(x.argmax(1, true).shape, [2, 1, 4]);
+});
+
+deviceTest("column sums of growing and shrinking widths, one after another", async (device) => {
+  // the CPU keeps its float64 running sums between calls: each call must see only its own
+  for (const width of [3, 100, 2]) {
+    const x = tensor(Array.from({ length: 3 * width }, (_, i) => i), { shape: [3, width], device });
+    await assertClose(
+      x.sum(0),
+      Array.from({ length: width }, (_, j) => 3 * j + 3 * width),
+      {},
+      `width ${width}`,
+    );
+  }
 });
 
 deviceTest("long rows reduce correctly (workgroup reduction path)", async (device) => {

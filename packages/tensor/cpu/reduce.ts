@@ -5,6 +5,9 @@ import { acquire } from "./pool.ts";
 import type { ReduceOp } from "../backend.ts";
 import { wasmMaxRows } from "./wasm_elementwise.ts";
 
+/** The float64 running sums of a reduction down columns, kept for the next one. */
+let sums = new Float64Array(64);
+
 /** Reduce `x` viewed as `[outer, n, inner]` to `[outer, inner]`. */
 export function reduce(
   op: ReduceOp,
@@ -27,7 +30,8 @@ export function reduce(
   }
   if (op === "sum") {
     // accumulate in float64 so long float32 sums keep their digits
-    const acc = new Float64Array(inner);
+    if (sums.length < inner) sums = new Float64Array(inner);
+    const acc = sums.subarray(0, inner);
     for (let o = 0; o < outer; o++) {
       acc.fill(0);
       const base = o * n * inner;
