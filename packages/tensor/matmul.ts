@@ -37,7 +37,8 @@ function product(op: string, a: Tensor, b: Tensor, options: MatmulOptions): Prod
       `Cannot ${op} ${formatShape(a.shape)} and ${formatShape(b.shape)}: both need rank 2 or more`,
     );
   }
-  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const ar = a.shape[a.rank - 2], ac = a.shape[a.rank - 1];
+  const br = b.shape[b.rank - 2], bc = b.shape[b.rank - 1];
   const m = transA ? ac : ar, k = transA ? ar : ac;
   const kb = transB ? bc : br, n = transB ? br : bc;
   if (k !== kb) {
@@ -46,6 +47,11 @@ function product(op: string, a: Tensor, b: Tensor, options: MatmulOptions): Prod
         transB ? "ᵀ" : ""
       }: inner dimensions ${k} and ${kb} differ`,
     );
+  }
+  if (a.rank === 2 && b.rank === 2) {
+    // two matrices (every product of an MLP step): no batch axes to broadcast
+    const spec = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
+    return { spec, outShape: [m, n], ea: a, eb: b };
   }
   const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
   const batchShape = broadcastShapes(op, aBatch, bBatch);

@@ -111,8 +111,20 @@ export function wasmEngine(): Engine | null {
 const sabs = new WeakSet<ArrayBufferLike>();
 const freeBlocks = new Map<number, number[]>();
 let top = RESERVED_BYTES;
+/** {@link blockBytes} of the sizes seen (a training step asks for the same few every time). */
+const classOf = new Map<number, number>();
+
 /** Bytes of the block that holds `bytes`: four classes per power of two. */
 export function blockBytes(bytes: number): number {
+  let size = classOf.get(bytes);
+  if (size === undefined) {
+    size = sizeClass(bytes);
+    if (classOf.size < 4096) classOf.set(bytes, size);
+  }
+  return size;
+}
+
+function sizeClass(bytes: number): number {
   const b = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
   const pow = 2 ** Math.ceil(Math.log2(b));
   const quarter = pow / 8;
