@@ -24,6 +24,25 @@ export function addScalar(sum: Tensor | null, t: Tensor): Tensor {
   });
 }
 
+/** `sum + t` of any one shape, taking ownership of both (`t` alone when there is no sum yet). */
+export function accumulate(sum: Tensor | null, t: Tensor): Tensor {
+  if (!sum) return t;
+  const next = noGrad(() => sum.add(t));
+  sum.dispose();
+  t.dispose();
+  return next;
+}
+
+/** The values of a running sum (`n` zeros when nothing was added), which is then disposed. */
+export async function readSums(sum: Tensor | null, n: number): Promise<number[]> {
+  if (!sum) return new Array<number>(n).fill(0);
+  try {
+    return Array.from(await sum.data());
+  } finally {
+    sum.dispose();
+  }
+}
+
 /** The value of a running sum (0 when nothing was added), which is then disposed. */
 export async function readScalar(sum: Tensor | null): Promise<number> {
   if (!sum) return 0;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { noGrad, type Tensor } from "@recognize/tensor";
+import { nllAndHits, noGrad, type Tensor } from "@recognize/tensor";
 
 /**
  * Summed cross-entropy and accuracy.
@@ -26,44 +26,35 @@ export async function computeLossAndAcc(
   y: Tensor,
   probs: Tensor,
 ): Promise<{ loss: number; acc: number }> {
-  const [lossT, correctT] = lossAndCorrect(y, probs);
-  try {
-    return { loss: await lossT.item(), acc: (await correctT.item()) / y.shape[0] };
-  } finally {
-    lossT.dispose();
-    correctT.dispose();
-  }
+  using both = lossAndHits(y, probs);
+  const [loss, hits] = await both.data();
+  return { loss, acc: hits / y.shape[0] };
 }
 
 /**
- * The summed cross-entropy and the number of correct rows, as scalar tensors
- * on the device: training loops add these up without reading them back.
+ * The summed cross-entropy and the number of correct rows, as one tensor
+ * `[loss, correct]` on the device: training loops add these up without
+ * reading them back.
  *
  * @param y The true classes: one-hot rows `[N, C]` (one 1 in every row) or
  *   class indices `[N]` (which spare finding each row's 1).
  * @param probs Predicted probabilities `[N, C]`.
- * @returns `[loss, correct]` (the caller owns both).
+ * @returns `[loss, correct]` (the caller owns it).
  */
-export function lossAndCorrect(y: Tensor, probs: Tensor): [Tensor, Tensor] {
+export function lossAndHits(y: Tensor, probs: Tensor): Tensor {
   const indices = y.rank === 1 && probs.rank === 2 && y.shape[0] === probs.shape[0];
   if (!indices && (y.shape.join() !== probs.shape.join() || y.rank !== 2)) {
     throw new TypeError(
       `computeLossAndAcc needs probabilities [N, C] and one-hot labels of that shape or class indices [N], got ${y.shape} and ${probs.shape}`,
     );
   }
+  // with one-hot rows, −Σ y·log p is −Σ log p[truth]: the log of one
+  // probability per row instead of every entry (the same float sum, as the
+  // other terms are zeros); a probability that underflowed to 0 is floored
+  // at 1e-30 for a large, finite loss
+  if (indices) return nllAndHits(probs, y);
   return noGrad(() => {
-    // with one-hot rows, −Σ y·log p is −Σ log p[truth]: the log of one
-    // probability per row instead of every entry (the same float sum, as the
-    // other terms are zeros)
-    using truth = indices ? y.share() : y.argmax(1);
-    using pred = probs.argmax(1);
-    using hits = pred.eq(truth);
-    using column = truth.unsqueeze(1);
-    using picked = probs.gather(1, column);
-    // clamp so a probability that underflowed to 0 gives a large, finite loss
-    using safe = picked.maximum(1e-30);
-    using logp = safe.log();
-    using total = logp.sum();
-    return [total.neg(), hits.sum()];
+    using truth = y.argmax(1);
+    return nllAndHits(probs, truth);
   });
 }

@@ -23,8 +23,8 @@ import {
 } from "@recognize/tensor";
 import { type Activation, LINEAR, RELU, SIGMOID, SOFTMAX } from "./activations.ts";
 import { backwards, forward, initializeWeights } from "./layer.ts";
-import { lossAndCorrect } from "./loss.ts";
-import { addScalar, readClasses, readScalar } from "./_device_results.ts";
+import { lossAndHits } from "./loss.ts";
+import { accumulate, readClasses, readSums } from "./_device_results.ts";
 import { Params } from "./params.ts";
 
 const ACTIVATIONS: Record<string, Activation> = { sigmoid: SIGMOID, relu: RELU };
@@ -149,9 +149,9 @@ export class Mlp {
    * @param learningRate α (the gradient is of the loss summed over the batch).
    * @param labels `y`'s class indices `[B]`, where the caller has them (the
    *   loss then need not find each row's 1).
-   * @returns The batch's summed loss and number correct, as device scalars (the caller owns them).
+   * @returns The batch's summed loss and number correct, `[loss, correct]` on the device (the caller owns it).
    */
-  trainStep(x: Tensor, y: Tensor, learningRate: number, labels?: Tensor): [Tensor, Tensor] {
+  trainStep(x: Tensor, y: Tensor, learningRate: number, labels?: Tensor): Tensor {
     const layers = this.layers;
     let h = x;
     const outputs: Tensor[] = [];
@@ -160,7 +160,7 @@ export class Mlp {
       outputs.push(h);
     });
     const probs = h;
-    const result = lossAndCorrect(labels ?? y, probs);
+    const result = lossAndHits(labels ?? y, probs);
     let delta = noGrad(() => probs.sub(y));
     for (let i = layers.length - 1; i >= 0; i--) {
       // the first layer's input is the data: its gradient would be a wasted product
@@ -193,8 +193,8 @@ export class Mlp {
     chunk = 512,
   ): Promise<{ loss: number; acc: number; predicted: Int32Array }> {
     const n = x.shape[0];
-    // sums and predicted classes stay on the device until the end: three reads in all
-    let lossSum: Tensor | null = null, correctSum: Tensor | null = null;
+    // sums and predicted classes stay on the device until the end: two reads in all
+    let sums: Tensor | null = null;
     const classes: Tensor[] = [];
     try {
       for (let s = 0; s < n; s += chunk) {
@@ -202,16 +202,14 @@ export class Mlp {
         using xb = x.slice([s], [e]);
         using lb = labels.slice([s], [e]);
         using probs = this.predict(xb);
-        const [l, c] = lossAndCorrect(lb, probs);
-        lossSum = addScalar(lossSum, l);
-        correctSum = addScalar(correctSum, c);
+        sums = accumulate(sums, lossAndHits(lb, probs));
         classes.push(probs.argmax(1));
       }
-      const loss = await readScalar(lossSum), correct = await readScalar(correctSum);
+      const [loss, correct] = await readSums(sums, 2);
+      sums = null;
       return { loss: loss / n, acc: correct / n, predicted: await readClasses(classes) };
     } finally {
-      lossSum?.dispose();
-      correctSum?.dispose();
+      sums?.dispose();
       for (const c of classes) c.dispose();
     }
   }
@@ -245,7 +243,7 @@ export class Mlp {
       const start = performance.now();
       const order = g.permutation(n);
       // the batches' summed losses and hits, added on the device as they come
-      let lossSum: Tensor | null = null, correctSum: Tensor | null = null;
+      let sums: Tensor | null = null;
       for (let b = 0; b < batches; b++) {
         using idx = tensor(
           Float32Array.from(order.subarray(b * o.batchSize, (b + 1) * o.batchSize)),
@@ -258,14 +256,11 @@ export class Mlp {
         // the labels too, so that the loss need not find each one-hot row's 1
         using lb = noGrad(() => indexSelect(train.labels, 0, idx));
         using yb = noGrad(() => indexSelect(trainOneHot, 0, idx));
-        const [l, c] = this.trainStep(xb, yb, o.learningRate, lb);
-        lossSum = addScalar(lossSum, l);
-        correctSum = addScalar(correctSum, c);
+        sums = accumulate(sums, this.trainStep(xb, yb, o.learningRate, lb));
         o.onBatch?.(epoch, b + 1, batches);
       }
       // one read per epoch
-      const loss = await readScalar(lossSum);
-      const correct = await readScalar(correctSum);
+      const [loss, correct] = await readSums(sums, 2);
       const seconds = (performance.now() - start) / 1000;
       const v = await this.evaluate(valid.x, valid.labels);
       const stats = {

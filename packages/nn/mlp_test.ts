@@ -5,6 +5,7 @@ import { assertClose, deviceTest } from "@recognize/tensor/testing";
 import { Mlp } from "./mlp.ts";
 import { backwards, forward } from "./layer.ts";
 import { LINEAR, SIGMOID, SOFTMAX } from "./activations.ts";
+import { computeLossAndAcc } from "./loss.ts";
 
 /** Three well-separated 4-D clusters. */
 function clusters(device: Parameters<Parameters<typeof deviceTest>[1]>[0], seed: number) {
@@ -58,7 +59,11 @@ deviceTest(
     const before = new Map<string, Float32Array | Float64Array>();
     for (const k of params.parameterKeys()) before.set(k, await params.get(k).data());
 
-    mlp.trainStep(x, y, lr);
+    // its figures are those of the forward pass before the update, from one-hot rows or labels
+    const figures = await computeLossAndAcc(y, probs);
+    using stepped = mlp.trainStep(x, y, lr);
+    const [loss, hits] = await stepped.data();
+    assert.deepEqual({ loss, acc: hits / 4 }, figures);
     for (const k of params.parameterKeys()) {
       const expected = noGrad(() => params.get(k).addScaled(params.get(`grad_${k}`), -lr));
       await assertClose(mlp.params.get(k), expected, { atol: 1e-6 }, k);

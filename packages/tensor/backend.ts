@@ -162,6 +162,14 @@ export interface Backend<S = unknown> {
    * stands for (max, sub, exp, sum, div) round it.
    */
   softmax(x: S, outer: number, n: number, inner: number, dtype: DType): S;
+  /**
+   * A classifier's running figures in one op, from probabilities `[rows,
+   * classes]` and class indices `[rows]`: `[−Σᵣ log max(p[r, tᵣ], 1e-30),
+   * Σᵣ (argmax p[r] = tᵣ)]` (two elements), rounded as the ops it stands for
+   * (gather, maximum, log, sum, neg; argmax, eq, sum) round them. An index
+   * outside `[0, classes)` is a RangeError where the backend can see it.
+   */
+  nllHits(probs: S, labels: S, rows: number, classes: number, dtype: DType): S;
   /** Batched matrix product; the result is `[batch, m, n]`. */
   matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
   /**

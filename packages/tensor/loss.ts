@@ -7,6 +7,7 @@
 import { logSoftmax } from "./activation.ts";
 import { formatShape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
+import { checkCompatible, wrap } from "./_operand.ts";
 
 /** How per-sample losses combine. */
 export type Reduction = "mean" | "sum" | "none";
@@ -55,6 +56,39 @@ export function crossEntropy(
     );
   }
   return reduce(perSample, options.reduction ?? "mean");
+}
+
+/**
+ * A classifier's running figures in one op: the summed negative
+ * log-likelihood of the true classes, `−Σᵣ log max(p[r, tᵣ], 1e-30)` (the
+ * summed cross-entropy of probabilities against one-hot rows; the floor keeps
+ * a probability that underflowed finite), and how many rows' most probable
+ * class is the true one. A training loop adds these up on the device and
+ * reads them once an epoch. No gradient flows through it.
+ *
+ * @param probs Probabilities `[N, C]`.
+ * @param labels Class indices `[N]`.
+ * @returns `[loss, hits]`.
+ * @example
+ * ```ts
+ * import { nllAndHits, tensor } from "@recognize/tensor";
+ * const [loss, hits] = nllAndHits(tensor([[0.25, 0.75], [0.5, 0.5]]), tensor([1, 1])).dataSync();
+ * console.assert(Math.abs(loss + Math.log(0.75) + Math.log(0.5)) < 1e-6 && hits === 1);
+ * ```
+ */
+export function nllAndHits(probs: Tensor, labels: Tensor): Tensor {
+  checkCompatible("nllAndHits", [probs, labels]);
+  if (probs.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== probs.shape[0]) {
+    throw new TypeError(
+      `nllAndHits expects probabilities [N, C] and class indices [N], got ${
+        formatShape(probs.shape)
+      } and ${formatShape(labels.shape)}`,
+    );
+  }
+  const [rows, classes] = probs.shape;
+  if (classes === 0 && rows > 0) throw new RangeError("nllAndHits needs at least one class");
+  const buf = probs.backend.nllHits(probs.buffer, labels.buffer, rows, classes, probs.dtype);
+  return wrap(buf, [2], probs);
 }
 
 function reduce(perSample: Tensor, reduction: Reduction): Tensor {

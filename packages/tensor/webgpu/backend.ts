@@ -364,6 +364,24 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return out;
   }
 
+  nllHits(probs: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {
+    // the kernels the tensor layer composed, without its bookkeeping (an
+    // index out of range picks nothing here: no read-back to check it)
+    const row = [rows], one = [1];
+    const picked = this.gather(probs, labels, rows, classes, 1, 1);
+    const floor = this.full(1, "float32", 1e-30);
+    const safe = this.binary("maximum", picked, row, floor, one, row);
+    const logs = this.unary("log", safe, rows);
+    const total = this.reduce("sum", logs, 1, rows, 1);
+    const loss = this.unary("neg", total, 1);
+    const predicted = this.reduce("argmax", probs, rows, classes, 1);
+    const hit = this.binary("eq", predicted, row, labels, row, row);
+    const hits = this.reduce("sum", hit, 1, rows, 1);
+    const out = this.concat([loss, hits], 1, [1, 1], 1);
+    for (const b of [picked, floor, safe, logs, total, loss, predicted, hit, hits]) this.release(b);
+    return out;
+  }
+
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
     const { batch, m, n, k } = spec;
     const out = this.#alloc(batch * m * n);

@@ -1,0 +1,44 @@
+// CPU twin of the classifier figures op: summed negative log-likelihood of
+// the true classes and the count of rows whose most probable class is true.
+
+import type { DType, TypedArray } from "../dtype.ts";
+import { acquire } from "./pool.ts";
+
+/** `[−Σᵣ log max(p[r, tᵣ], 1e-30), Σᵣ (argmax p[r] = tᵣ)]` of `[rows, classes]` probabilities. */
+export function nllHits(
+  probs: TypedArray,
+  labels: TypedArray,
+  rows: number,
+  classes: number,
+  dtype: DType,
+): TypedArray {
+  // as the ops it stands for round: the floor and each log in the element
+  // type, the sums in float64 (as reduce sums), stored in the element type
+  const floor = dtype === "float32" ? Math.fround(1e-30) : 1e-30;
+  const round = dtype === "float32" ? Math.fround : (v: number) => v;
+  let loss = 0, hits = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = labels[r];
+    if (!(t >= 0 && t < classes) || t !== Math.floor(t)) {
+      throw new RangeError(
+        `Cannot take the loss of row ${r}: class index ${t} is outside [0, ${classes})`,
+      );
+    }
+    const base = r * classes, p = probs[base + t];
+    loss += round(Math.log(p !== p ? NaN : p > floor ? p : floor));
+    // the first most probable class, a NaN winning, as argmax picks it
+    let best = probs[base], bestJ = 0;
+    for (let j = 1; j < classes && best === best; j++) {
+      const v = probs[base + j];
+      if (v !== v || v > best) {
+        best = v;
+        bestJ = j;
+      }
+    }
+    if (bestJ === t) hits++;
+  }
+  const out = acquire(dtype, 2, false);
+  out[0] = -loss;
+  out[1] = hits;
+  return out;
+}
