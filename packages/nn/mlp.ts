@@ -238,7 +238,6 @@ export class Mlp {
     const n = train.x.shape[0];
     const history: EpochStats[] = [];
     const batches = Math.ceil(n / o.batchSize);
-    using trainOneHot = noGrad(() => oneHot(train.labels, this.classes.length));
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const start = performance.now();
       const order = g.permutation(n);
@@ -253,9 +252,10 @@ export class Mlp {
           },
         );
         using xb = noGrad(() => indexSelect(train.x, 0, idx));
-        // the labels too, so that the loss need not find each one-hot row's 1
+        // the labels, and one-hot rows made from them (reading rows of an
+        // [N, C] table instead costs a cache miss or two per row)
         using lb = noGrad(() => indexSelect(train.labels, 0, idx));
-        using yb = noGrad(() => indexSelect(trainOneHot, 0, idx));
+        using yb = noGrad(() => oneHot(lb, this.classes.length));
         sums = accumulate(sums, this.trainStep(xb, yb, o.learningRate, lb));
         o.onBatch?.(epoch, b + 1, batches);
       }

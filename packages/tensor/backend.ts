@@ -163,6 +163,12 @@ export interface Backend<S = unknown> {
    */
   softmax(x: S, outer: number, n: number, inner: number, dtype: DType): S;
   /**
+   * One-hot rows `[n, classes]` of `n` class indices: 1 where the column is
+   * the row's index, 0 elsewhere (a row of zeros for an index that is not a
+   * whole number in `[0, classes)`, as comparing with each class gives).
+   */
+  oneHot(indices: S, n: number, classes: number, dtype: DType): S;
+  /**
    * A classifier's running figures in one op, from probabilities `[rows,
    * classes]` and class indices `[rows]`: `[−Σᵣ log max(p[r, tᵣ], 1e-30),
    * Σᵣ (argmax p[r] = tᵣ)]` (two elements), rounded as the ops it stands for

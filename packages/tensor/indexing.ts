@@ -9,7 +9,6 @@ import { record } from "./autograd.ts";
 import { formatShape, normalizeAxis, sizeOf } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { checkCompatible, wrap } from "./_operand.ts";
-import { arange } from "./creation.ts";
 
 function geometry(op: string, x: Tensor, axis: number, index: Tensor) {
   checkCompatible(op, [x, index]);
@@ -82,7 +81,8 @@ export function scatterAdd(src: Tensor, axis: number, index: Tensor, size: numbe
 }
 
 /**
- * One-hot rows: `out[..., c] = 1` where `c = indices[...]`.
+ * One-hot rows: `out[..., c] = 1` where `c = indices[...]` (a row of zeros
+ * where an index is not a whole number in `[0, numClasses)`).
  *
  * @param indices Integer-valued class indices of any shape.
  * @param numClasses The number of classes.
@@ -92,9 +92,8 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses <= 0) {
     throw new RangeError(`Cannot one-hot encode into ${numClasses} classes`);
   }
-  using classes = arange(numClasses, { dtype: indices.dtype, device: indices.backend });
-  using col = indices.unsqueeze(-1);
-  return col.eq(classes);
+  const buf = indices.backend.oneHot(indices.buffer, indices.size, numClasses, indices.dtype);
+  return wrap(buf, [...indices.shape, numClasses], indices);
 }
 
 /**

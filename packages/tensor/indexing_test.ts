@@ -17,6 +17,16 @@ deviceTest("scatterAdd sums repeated indices", async (device) => {
 
 deviceTest("oneHot and indexSelect", async (device) => {
   await assertClose(oneHot(tensor([2, 0], { device }), 3), [0, 0, 1, 1, 0, 0]);
+  // indices of any shape; one that names no class gives a row of zeros
+  const hot = oneHot(tensor([[1, 3], [-1, 0.5]], { device }), 3);
+  assert.deepEqual(hot.shape, [2, 2, 3]);
+  await assertClose(hot, [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  // enough rows for several GPU workgroups: each row's 1 in its place
+  const labels = Array.from({ length: 300 }, (_, i) => (i * 7) % 36);
+  const table = await oneHot(tensor(labels, { device }), 36).data();
+  labels.forEach((c, r) => {
+    for (let j = 0; j < 36; j++) assert.equal(table[r * 36 + j], j === c ? 1 : 0, `row ${r}`);
+  });
   const rows = indexSelect(
     tensor([[1, 2], [3, 4], [5, 6]], { device }),
     0,

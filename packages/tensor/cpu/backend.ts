@@ -12,7 +12,7 @@ import { acquire, acquireOwn, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
 import { axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
 import { matmul, matmulAccumulate } from "./matmul.ts";
-import { nllHits } from "./nll.ts";
+import { nllHits, oneHot } from "./nll.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
 import { reduce } from "./reduce.ts";
 import { softmax } from "./softmax.ts";
@@ -109,6 +109,9 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   softmax(x: TypedArray, outer: number, n: number, inner: number, dtype: DType): TypedArray {
     return this.#track(softmax(x, outer, n, inner, dtype));
+  }
+  oneHot(indices: TypedArray, n: number, classes: number, dtype: DType): TypedArray {
+    return this.#track(oneHot(indices, n, classes, dtype));
   }
   nllHits(
     probs: TypedArray,

@@ -1,8 +1,19 @@
-// CPU twin of the classifier figures op: summed negative log-likelihood of
-// the true classes and the count of rows whose most probable class is true.
+// CPU twins of the classifier ops: one-hot rows, and the summed negative
+// log-likelihood of the true classes with the count of rows whose most
+// probable class is true.
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
+
+/** One-hot rows `[n, classes]`; an index that is no class gives a row of zeros. */
+export function oneHot(indices: TypedArray, n: number, classes: number, dtype: DType): TypedArray {
+  const out = acquire(dtype, n * classes);
+  for (let r = 0; r < n; r++) {
+    const t = indices[r];
+    if (t >= 0 && t < classes && t === Math.floor(t)) out[r * classes + t] = 1;
+  }
+  return out;
+}
 
 /** `[−Σᵣ log max(p[r, tᵣ], 1e-30), Σᵣ (argmax p[r] = tᵣ)]` of `[rows, classes]` probabilities. */
 export function nllHits(

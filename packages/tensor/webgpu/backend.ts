@@ -24,6 +24,7 @@ import {
   concatPieceKernel,
   copyStridedKernel,
   gatherKernel,
+  oneHotKernel,
   padKernel,
   scatterAddKernel,
   takeKernel,
@@ -362,6 +363,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     const out = this.binary("div", e, shape, s, column, shape);
     for (const b of [m, z, e, s]) this.release(b);
     return out;
+  }
+
+  oneHot(indices: GpuBuffer, n: number, classes: number): GpuBuffer {
+    return this.#elementwise(oneHotKernel, n * classes, [classes], [indices]);
   }
 
   nllHits(probs: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {

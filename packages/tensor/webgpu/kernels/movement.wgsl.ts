@@ -67,6 +67,15 @@ export const gatherKernel: Kernel = {
   bindings: 3,
 };
 
+/** One-hot rows: `out[r, c] = (idx[r] == c)`; params: n, classes. */
+export const oneHotKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["idx"]) + elementwiseMain(`
+  let classes = p(1u);
+  out[i] = select(0.0, 1.0, idx[i / classes] == f32(i % classes));`),
+  workgroupSize: 256,
+  bindings: 2,
+};
+
 /** `out[o,j,i] = x[o, positions[j], i]`; params: n, n_axis, k, inner. */
 export const takeKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["x", "positions"]) + elementwiseMain(`
