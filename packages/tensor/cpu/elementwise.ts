@@ -6,13 +6,7 @@ import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
-import {
-  wasmAddScalarRows,
-  wasmAxpy,
-  wasmBinary,
-  wasmBroadcast,
-  wasmUnary,
-} from "./wasm_elementwise.ts";
+import { wasmAxpy, wasmBinary, wasmBroadcast, wasmUnary } from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
@@ -167,17 +161,28 @@ export function binary(
   ]);
   const last = c.shape.length - 1;
   const n = c.shape[last], sa = c.strides[1][last], sb = c.strides[2][last];
-  // a bias under every row, or one value per row: whole rows in one WebAssembly call
-  if (last === 1 && sa === 1 && c.strides[1][0] === n) {
-    const sb0 = c.strides[2][0];
-    const kind = sb0 === 0 && sb === 1 ? "rows" : sb0 === 1 && sb === 0 ? "cols" : null;
-    if (kind && wasmBroadcast(op, kind, a, 0, b, 0, out, c.shape[0], n)) return out;
+  // contiguous [rows, n] blocks of a (and out), under at most one leading
+  // axis, with a bias under every row (b's strides 0, 1: a linear layer's) or
+  // one value per row (1, 0: a convolution's bias over each channel's
+  // pixels): one WebAssembly call per block
+  if (last === 1 || last === 2) {
+    const r = last - 1, rows = c.shape[r], block = rows * n;
+    const sbr = c.strides[2][r];
+    const kind = sbr === 0 && sb === 1 ? "rows" : sbr === 1 && sb === 0 ? "cols" : null;
+    const blocks = last === 1 ? 1 : c.shape[0];
+    const sbo = last === 1 ? 0 : c.strides[2][0];
+    if (
+      kind && sa === 1 && c.strides[1][r] === n && (last === 1 || c.strides[1][0] === block) &&
+      wasmBroadcast(op, kind, a, 0, b, 0, out, 0, rows, n)
+    ) {
+      for (let o = 1; o < blocks; o++) {
+        wasmBroadcast(op, kind, a, o * block, b, o * sbo, out, o * block, rows, n);
+      }
+      return out;
+    }
   }
-  // a row plus one value (a bias over a channel's pixels), four lanes at a time
-  const addRow = op === "add" && sa === 1 && sb === 0 ? wasmAddScalarRows(a, out) : null;
   forEachRow(c, [0, 0, 0], (off) => {
-    if (addRow) addRow(off[1], b[off[2]], off[0], n);
-    else binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n);
+    binaryRow(op, out, off[0], a, off[1], sa, b, off[2], sb, n);
   });
   return out;
 }

@@ -42,8 +42,8 @@ export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedA
 
 /**
  * `out[r, j] = a[r, j] op b[j]` (`rows`) or `a[r, j] op b[r]` (`cols`) for
- * contiguous `[rows, n]` `a` and `out`, offsets in elements; false when no
- * twin applies.
+ * contiguous `[rows, n]` blocks of `a` and `out`, offsets in elements; false
+ * when no twin applies.
  */
 export function wasmBroadcast(
   op: string,
@@ -53,27 +53,21 @@ export function wasmBroadcast(
   b: TypedArray,
   ib: number,
   out: TypedArray,
+  io: number,
   rows: number,
   n: number,
 ): boolean {
   if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
   const k = kernelsFor(a, b, out);
   if (!k) return false;
-  k[`${op}_${kind}`](a.byteOffset + 4 * ia, b.byteOffset + 4 * ib, out.byteOffset, rows, n);
+  k[`${op}_${kind}`](
+    a.byteOffset + 4 * ia,
+    b.byteOffset + 4 * ib,
+    out.byteOffset + 4 * io,
+    rows,
+    n,
+  );
   return true;
-}
-
-/**
- * For `a` and `out` in the heap, a function adding one value to a row:
- * `out[o … o+n) = a[ia … ia+n) + s` (a bias over a channel's pixels); else null.
- */
-export function wasmAddScalarRows(
-  a: TypedArray,
-  out: TypedArray,
-): ((ia: number, s: number, o: number, n: number) => void) | null {
-  const k = kernelsFor(a, out);
-  if (!k) return null;
-  return (ia, s, o, n) => k.add_scalar(a.byteOffset + 4 * ia, s, out.byteOffset + 4 * o, n);
 }
 
 /** Softmax over rows of `n` (`x` and `out` `[rows, n]`), in three kernel calls. */

@@ -67,7 +67,8 @@ Deno.test({
       same(ax.fast, ax.reference, `axpy n=${n}`);
       // a bias per row: [rows, n/rows] + [rows, 1]
       const rows = 4, cols = Math.floor(n / rows);
-      const bias = new Float32Array([0.5, -0, NaN, 1e-3]);
+      const bias = heapArray(16, false)!.subarray(0, rows);
+      bias.set([0.5, -0, NaN, 1e-3]);
       const x = a.subarray(0, rows * cols);
       const biased = both(() =>
         binary("add", x, [rows, cols], bias, [rows, 1], [rows, cols], "float32")
@@ -93,6 +94,20 @@ Deno.test({
       for (const op of ["max", "argmax"] as const) {
         const r = both(() => reduce(op, a, rows, cols, 1, "float32"));
         same(r.fast, r.reference, `${op} over rows of [${rows}, ${cols}]`);
+      }
+    }
+    // the same under a leading axis: a convolution's bias over each channel's
+    // pixels ([N, C, HW] op [C, 1]), and a row per outer index ([N, R, n] op [N, 1, n])
+    for (const [outer, rows, cols] of [[3, 5, 7], [2, 17, 64], [4, 3, 18]]) {
+      const a = values(outer * rows * cols, g);
+      const perChannel = values(16 + rows, g).subarray(0, rows);
+      const perOuter = values(Math.max(16, outer * cols), g).subarray(0, outer * cols);
+      const shape = [outer, rows, cols];
+      for (const op of ["add", "sub", "mul", "div"] as const) {
+        const c = both(() => binary(op, a, shape, perChannel, [rows, 1], shape, "float32"));
+        same(c.fast, c.reference, `${op} ${shape} with [${rows}, 1]`);
+        const r = both(() => binary(op, a, shape, perOuter, [outer, 1, cols], shape, "float32"));
+        same(r.fast, r.reference, `${op} ${shape} with [${outer}, 1, ${cols}]`);
       }
     }
     const ties = heapArray(16, false)!;

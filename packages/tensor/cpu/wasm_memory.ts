@@ -47,7 +47,6 @@ export interface KernelExports extends GemmKernel {
   sub_cols(a: number, b: number, out: number, rows: number, n: number): void;
   mul_cols(a: number, b: number, out: number, rows: number, n: number): void;
   div_cols(a: number, b: number, out: number, rows: number, n: number): void;
-  add_scalar(a: number, s: number, out: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;

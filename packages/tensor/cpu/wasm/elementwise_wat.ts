@@ -21,25 +21,17 @@ const emit = (s: string) => lines.push(s);
  * four-lane loop, then a scalar loop for the last `n mod 4`. The expressions
  * read the inputs' current values as `$v<name>` (vector) or `$s<name>` (scalar).
  */
-function streamFunction(
-  name: string,
-  ptrs: string[],
-  extraParams: string,
-  setup: string[],
-  vector: string,
-  scalar: string,
-): void {
+function streamFunction(name: string, ptrs: string[], vector: string, scalar: string): void {
   emit(
     `  (func (export "${name}") ${
       ptrs.map((p) => `(param $${p} i32)`).join(" ")
-    } ${extraParams} (param $out i32) (param $n i32)`,
+    } (param $out i32) (param $n i32)`,
   );
   emit(
-    `    (local $i i32) (local $end i32) (local $bytes i32) (local $zero v128) (local $splat v128) ${
+    `    (local $i i32) (local $end i32) (local $bytes i32) (local $zero v128) ${
       ptrs.map((p) => `(local $v${p} v128) (local $s${p} f32)`).join(" ")
     }`,
   );
-  for (const line of setup) emit(`    ${line}`);
   lengths();
   lanes("", [
     ...ptrs.map((p) => `(local.set $v${p} (v128.load ${at(p)}))`),
@@ -56,8 +48,6 @@ function streams(): void {
   streamFunction(
     "relu",
     ["x"],
-    "",
-    [],
     `(f32x4.pmax (local.get $zero) (local.get $vx))`,
     `(select (local.get $sx) (f32.const 0) (f32.gt (local.get $sx) (f32.const 0)))`,
   );
@@ -65,8 +55,6 @@ function streams(): void {
   streamFunction(
     "relu_grad",
     ["g", "y"],
-    "",
-    [],
     `(v128.and (local.get $vg) (f32x4.gt (local.get $vy) (local.get $zero)))`,
     `(select (local.get $sg) (f32.const 0) (f32.gt (local.get $sy) (f32.const 0)))`,
   );
@@ -77,21 +65,10 @@ function streams(): void {
     streamFunction(
       op,
       ["a", "b"],
-      "",
-      [],
       `(f32x4.${op} (local.get $va) (local.get $vb))`,
       `(f32.${op} (local.get $sa) (local.get $sb))`,
     );
   }
-  // a row plus one value (a bias over a channel's pixels)
-  streamFunction(
-    "add_scalar",
-    ["a"],
-    "(param $s f32)",
-    [`(local.set $splat (f32x4.splat (local.get $s)))`],
-    `(f32x4.add (local.get $va) (local.get $splat))`,
-    `(f32.add (local.get $sa) (local.get $s))`,
-  );
 }
 
 /**
