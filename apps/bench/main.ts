@@ -59,7 +59,8 @@ await runCommand({
     large: { type: "boolean", description: "Include the largest CPU shapes (slow)" },
     numpy: {
       type: "string",
-      description: "mlp_epoch: also time the same epoch with NumPy in this Python",
+      description:
+        "mlp_epoch: also time the same epoch with NumPy in this Python (in turn with ours, three rounds)",
       placeholder: "PYTHON",
     },
     data: {
