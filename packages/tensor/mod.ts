@@ -5,7 +5,9 @@
  * the autograd tape) → the {@link Backend} interface of a few dozen
  * primitives → the `cpu/` and `webgpu/` implementations. Activations,
  * losses, convolution and pooling are composed from the primitives, so they
- * get gradients and every device for free.
+ * get gradients and every device for free (softmax, one-hot rows and a
+ * classifier's running loss and hit count are primitives of their own: a
+ * training step runs them every batch).
  *
  * ```ts
  * import { crossEntropy, randNormal, tensor } from "@recognize/tensor";
