@@ -370,8 +370,8 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   nllHits(probs: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {
-    // the kernels the tensor layer composed, without its bookkeeping (an
-    // index out of range picks nothing here: no read-back to check it)
+    // the kernels the tensor layer composed, without its bookkeeping (the
+    // gather clamps an index out of range to a class: no read-back checks it)
     const row = [rows], one = [1];
     const picked = this.gather(probs, labels, rows, classes, 1, 1);
     const floor = this.full(1, "float32", 1e-30);
