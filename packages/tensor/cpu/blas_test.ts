@@ -84,3 +84,38 @@ Deno.test({
     blasMatmul(lib!, new Float32Array(0), new Float32Array(6), { ...spec, m: 0, k: 2 }, none);
   },
 });
+
+Deno.test({
+  name: "the BLAS is closed when the program ends, and later products take the WebAssembly kernels",
+  ignore,
+  fn: async () => {
+    // in a process of its own: closing it here would take it from the tests after this one
+    const blasUrl = new URL("./blas.ts", import.meta.url).href;
+    const tensorUrl = new URL("../mod.ts", import.meta.url).href;
+    const code = `
+      import { blasUnavailableReason, systemBlas } from "${blasUrl}";
+      import { Generator, randNormal } from "${tensorUrl}";
+      const g = new Generator(3);
+      const a = randNormal([64, 256], 0, 1, { generator: g }), b = randNormal([256, 32], 0, 1, { generator: g });
+      const before = await a.matmul(b).data();
+      const open = systemBlas() !== null;
+      globalThis.dispatchEvent(new Event("unload"));
+      const after = await a.matmul(b).data();
+      let worst = 0;
+      for (let i = 0; i < before.length; i++) worst = Math.max(worst, Math.abs(before[i] - after[i]));
+      console.log(JSON.stringify({ open, closed: systemBlas() === null, reason: blasUnavailableReason(), worst }));
+    `;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(text.split("\n").pop()!);
+    assert.equal(r.open, true);
+    assert.equal(r.closed, true);
+    assert.equal(r.reason, "closed when the program ended");
+    assert.ok(r.worst < 1e-3, `the product after closing differs by ${r.worst}`);
+  },
+});
