@@ -24,13 +24,15 @@ export function addScalar(sum: Tensor | null, t: Tensor): Tensor {
   });
 }
 
-/** `sum + t` of any one shape, taking ownership of both (`t` alone when there is no sum yet). */
+/**
+ * `sum += t` in place, for any one shape, taking ownership of `t` (which
+ * becomes the sum when there is none yet): no new tensor a batch.
+ */
 export function accumulate(sum: Tensor | null, t: Tensor): Tensor {
   if (!sum) return t;
-  const next = noGrad(() => sum.add(t));
-  sum.dispose();
+  noGrad(() => sum.addScaledInPlace(t, 1));
   t.dispose();
-  return next;
+  return sum;
 }
 
 /** The values of a running sum (`n` zeros when nothing was added), which is then disposed. */
