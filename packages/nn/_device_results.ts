@@ -7,24 +7,6 @@
 import { concat, noGrad, type Tensor } from "@recognize/tensor";
 
 /**
- * `sum + t` as a scalar, taking ownership of both (`t` alone when there is no
- * sum yet).
- */
-export function addScalar(sum: Tensor | null, t: Tensor): Tensor {
-  return noGrad(() => {
-    if (!sum) {
-      const first = t.reshape([]);
-      t.dispose();
-      return first;
-    }
-    const next = sum.add(t);
-    sum.dispose();
-    t.dispose();
-    return next;
-  });
-}
-
-/**
  * `sum += t` in place, for any one shape, taking ownership of `t` (which
  * becomes the sum when there is none yet): no new tensor a batch.
  */

@@ -18,7 +18,7 @@ import {
   tensor,
 } from "@recognize/tensor";
 import type { Module } from "./module.ts";
-import { addScalar, readClasses, readScalar } from "./_device_results.ts";
+import { accumulate, readClasses, readScalar } from "./_device_results.ts";
 
 /** Per-channel normalisation applied to every batch. */
 export interface Normalization {
@@ -121,7 +121,7 @@ export async function evaluateClassifier(
         using logits = module.forward(xt);
         return [crossEntropy(logits, y, { reduction: "sum" }), logits.argmax(1)];
       });
-      lossSum = addScalar(lossSum, l);
+      lossSum = accumulate(lossSum, l);
       classes.push(p);
     }
     const loss = await readScalar(lossSum);
@@ -170,10 +170,10 @@ export async function trainClassifier(
         using loss = crossEntropy(logits, y);
         loss.backward();
         noGrad(() => {
-          lossSum = addScalar(lossSum, loss.mul(batch.size));
+          lossSum = accumulate(lossSum, loss.mul(batch.size));
           using am = logits.argmax(1);
           using eq = am.eq(y);
-          hitSum = addScalar(hitSum, eq.sum());
+          hitSum = accumulate(hitSum, eq.sum());
         });
       }
       o.optimizer.step();
