@@ -91,9 +91,9 @@ function open(path: string): Blas {
   // module) ends, so that OpenBLAS stops its threads and frees its buffers
   // then, and not while the runtime tears down: there, alongside WebGPU's
   // teardown, it corrupted the C heap at exit ("corrupted size vs.
-  // prev_size", "double free"): 5 of 16 test runs before, 1 of 24 after;
-  // keeping it loaded to the very end made it 7 of 10. Products after that
-  // take the WebAssembly kernels.
+  // prev_size", "double free"): 3 of 8 test runs before, none of 20 after
+  // (WebGPU's own teardown still does at times); keeping it loaded to the
+  // very end made it 7 of 10. Products after that take the WebAssembly kernels.
   globalThis.addEventListener?.("unload", () => {
     blas = null;
     blasError = "closed when the program ended";
