@@ -1,7 +1,7 @@
 /**
  * WebAssembly SIMD twins of the hottest CPU elementwise kernels (ReLU and
  * its backward, same-shape add/sub/mul/div, a row or a value per row
- * broadcast over rows, a row plus a scalar, `a + α·b`, e^x, σ and its
+ * broadcast over rows, `a + α·b`, e^x, σ and its
  * backward, the softmax's passes, row maxima and their positions, and 2×2
  * max-pooling), written out as WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
