@@ -3,7 +3,8 @@
 // probable class is true.
 
 import type { DType, TypedArray } from "../dtype.ts";
-import { acquire } from "./pool.ts";
+import { acquire, release } from "./pool.ts";
+import { reduce } from "./reduce.ts";
 
 /** One-hot rows `[n, classes]`; an index that is no class gives a row of zeros. */
 export function oneHot(indices: TypedArray, n: number, classes: number, dtype: DType): TypedArray {
@@ -27,26 +28,23 @@ export function nllHits(
   // type, the sums in float64 (as reduce sums), stored in the element type
   const floor = dtype === "float32" ? Math.fround(1e-30) : 1e-30;
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
+  // each row's first most probable class, a NaN winning: argmax's own rule (and kernel)
+  const predicted = reduce("argmax", probs, rows, classes, 1, dtype);
   let loss = 0, hits = 0;
-  for (let r = 0; r < rows; r++) {
-    const t = labels[r];
-    if (!(t >= 0 && t < classes) || t !== Math.floor(t)) {
-      throw new RangeError(
-        `Cannot take the loss of row ${r}: class index ${t} is outside [0, ${classes})`,
-      );
-    }
-    const base = r * classes, p = probs[base + t];
-    loss += round(Math.log(p !== p ? NaN : p > floor ? p : floor));
-    // the first most probable class, a NaN winning, as argmax picks it
-    let best = probs[base], bestJ = 0;
-    for (let j = 1; j < classes && best === best; j++) {
-      const v = probs[base + j];
-      if (v !== v || v > best) {
-        best = v;
-        bestJ = j;
+  try {
+    for (let r = 0; r < rows; r++) {
+      const t = labels[r];
+      if (!(t >= 0 && t < classes) || t !== Math.floor(t)) {
+        throw new RangeError(
+          `Cannot take the loss of row ${r}: class index ${t} is outside [0, ${classes})`,
+        );
       }
+      const p = probs[r * classes + t];
+      loss += round(Math.log(p !== p ? NaN : p > floor ? p : floor));
+      if (predicted[r] === t) hits++;
     }
-    if (bestJ === t) hits++;
+  } finally {
+    release(predicted);
   }
   const out = acquire(dtype, 2, false);
   out[0] = -loss;
