@@ -1,7 +1,10 @@
 /**
  * One training step of a small CNN (batch 64; conv 3×3 → 32, ReLU,
  * max-pool; conv 3×3 → 64, ReLU, max-pool; linear → 36 on 1×32×32;
- * cross-entropy, backward, SGD), against the TypeScript reference kernels.
+ * cross-entropy, backward, SGD), against the TypeScript reference kernels
+ * (and PyTorch's CPU step, when `--torch` names a Python with PyTorch: its
+ * step and ours timed in turn, three rounds, the median of each round's
+ * ratio reported, as `--numpy` does for the MLP epoch).
  *
  * @module
  */
@@ -17,7 +20,7 @@ import {
   tensor,
   withCpuKernels,
 } from "@recognize/tensor";
-import { kernelPaths, report, timeIt } from "./timing.ts";
+import { kernelPaths, median, report, timeIt } from "./timing.ts";
 
 async function stepSeconds(device: Backend): Promise<number> {
   const g = new Generator(5);
@@ -49,15 +52,79 @@ async function stepSeconds(device: Backend): Promise<number> {
   );
 }
 
+const TORCH = `
+import os, sys, time, torch, torch.nn as nn
+torch.set_num_threads(os.cpu_count()); torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 8 * 8, 36))
+opt = torch.optim.SGD(net.parameters(), lr=0.01)
+x = torch.rand(64, 1, 32, 32); y = torch.arange(64) % 36
+def step():
+    opt.zero_grad(); nn.functional.cross_entropy(net(x), y).backward(); opt.step()
+for _ in range(2): step()
+ts = []; start = time.perf_counter()
+while len(ts) < 3 or time.perf_counter() - start < 2:
+    t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
+print(sorted(ts)[len(ts) // 2], torch.get_num_threads(), torch.__version__)
+`;
+
+/** PyTorch's median CPU step (with every core), or null where Python or PyTorch is missing. */
+async function torchStep(
+  python: string,
+): Promise<{ seconds: number; threads: number; version: string } | null> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", TORCH],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return null;
+    const [seconds, threads, version] = new TextDecoder().decode(out.stdout).trim().split(" ");
+    return Number.isFinite(Number(seconds))
+      ? { seconds: Number(seconds), threads: Number(threads), version }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Rounds of PyTorch-then-ours when PyTorch is timed. */
+const TORCH_ROUNDS = 3;
+
 /**
  * Time the step on the device and with the TypeScript reference kernels.
+ * With PyTorch, its step and ours are timed in turn, three rounds (this
+ * machine's second core is at times shared, which slows both for a while).
  *
  * @param device The device.
+ * @param options `torch`: a Python interpreter with PyTorch to time the same step on the CPU.
  */
-export async function benchCnnStep(device: Backend): Promise<void> {
+export async function benchCnnStep(
+  device: Backend,
+  options: { torch?: string } = {},
+): Promise<void> {
   const base = await withCpuKernels("reference", () => stepSeconds(cpuBackend()));
-  for (const path of kernelPaths(device)) {
-    const seconds = await withCpuKernels(path.kernels, () => stepSeconds(device));
+  const paths = kernelPaths(device);
+  let python = options.torch;
+  const ours: number[][] = paths.map(() => []), torch: number[] = [];
+  let torchInfo = "";
+  for (let round = 0; round < (python ? TORCH_ROUNDS : 1); round++) {
+    if (python) {
+      const t = await torchStep(python);
+      if (t === null) {
+        console.error(`note: ${python} with PyTorch is not available; no PyTorch figure`);
+        python = undefined;
+      } else {
+        torch.push(t.seconds);
+        torchInfo = `pytorch ${t.version} cpu, ${t.threads} threads`;
+      }
+    }
+    for (const [i, path] of paths.entries()) {
+      ours[i].push(await withCpuKernels(path.kernels, () => stepSeconds(device)));
+    }
+  }
+  for (const [i, path] of paths.entries()) {
+    const seconds = median(ours[i]);
     report({
       bench: "cnn_step",
       device: device.name,
@@ -67,6 +134,14 @@ export async function benchCnnStep(device: Backend): Promise<void> {
       baseline: "cpu typescript reference",
       baseline_seconds: base,
       ratio: base / seconds,
+      ...(torch.length === ours[i].length
+        ? {
+          torch: torchInfo,
+          torch_seconds: median(torch),
+          torch_ratio: median(torch.map((s, r) => s / ours[i][r])),
+          rounds: torch.length,
+        }
+        : {}),
     });
   }
 }

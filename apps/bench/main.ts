@@ -32,7 +32,7 @@ const BENCHES: Record<
   },
   cnn_step: {
     description: "one training step of conv32-pool-conv64-pool-linear36 at batch 64",
-    run: (device) => benchCnnStep(device),
+    run: (device, flags) => benchCnnStep(device, { torch: flags.torch as string | undefined }),
   },
   ocr_photo: {
     description:
@@ -61,6 +61,12 @@ await runCommand({
       type: "string",
       description:
         "mlp_epoch: also time the same epoch with NumPy in this Python (in turn with ours, three rounds)",
+      placeholder: "PYTHON",
+    },
+    torch: {
+      type: "string",
+      description:
+        "cnn_step: also time the same step with PyTorch (CPU, every core) in this Python (in turn with ours, three rounds)",
       placeholder: "PYTHON",
     },
     data: {
