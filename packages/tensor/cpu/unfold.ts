@@ -3,7 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { UnfoldSpec } from "../backend.ts";
-import { wasmMaxPool2x2 } from "./wasm_elementwise.ts";
+import { wasmFold, wasmMaxPool2x2, wasmUnfold } from "./wasm_elementwise.ts";
 
 /** The output columns `ox` whose input column `ox·sw − pw + kx·dw` lies inside `[0, w)`. */
 function validRange(s: UnfoldSpec, kx: number): [number, number] {
@@ -16,7 +16,16 @@ function validRange(s: UnfoldSpec, kx: number): [number, number] {
 /** `[N, C, H, W]` → `[N, C·kh·kw, outH·outW]` (or `[C·kh·kw, N, L]` with `batchInner`). */
 export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
   const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
-  const out = acquire(dtype, s.n * rows * L);
+  // every entry is written below, padding included: no zero-filling pass first
+  const out = acquire(dtype, s.n * rows * L, false);
+  if (wasmUnfold(x, s, out)) return out;
+  unfoldInto(x, s, out);
+  return out;
+}
+
+/** The TypeScript loop of {@link unfold} (the reference for its WebAssembly twin). */
+export function unfoldInto(x: TypedArray, s: UnfoldSpec, out: TypedArray): void {
+  const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
   const pad = s.padValue;
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
@@ -31,14 +40,12 @@ export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
             const y = oy * s.sh - s.ph + ky * s.dh;
             const o = base + oy * s.outW;
             if (y < 0 || y >= s.h) {
-              if (pad !== 0) out.fill(pad, o, o + s.outW);
+              out.fill(pad, o, o + s.outW);
               continue;
             }
             const row = plane + y * s.w + off;
-            if (pad !== 0) {
-              out.fill(pad, o, o + lo);
-              out.fill(pad, o + hi, o + s.outW);
-            }
+            for (let ox = 0; ox < lo; ox++) out[o + ox] = pad;
+            for (let ox = hi; ox < s.outW; ox++) out[o + ox] = pad;
             // set() pays a call per row; short rows (16 wide in a CNN's second layer) copy faster by hand
             if (s.sw === 1 && hi - lo >= 64) out.set(x.subarray(row + lo, row + hi), o + lo);
             else if (s.sw === 1) { for (let ox = lo; ox < hi; ox++) out[o + ox] = x[row + ox]; }
@@ -48,13 +55,18 @@ export function unfold(x: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
       }
     }
   }
-  return out;
 }
 
 /** The adjoint of {@link unfold}: add every column entry back into its pixel. */
 export function fold(cols: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray {
-  const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
   const out = acquire(dtype, s.n * s.c * s.h * s.w);
+  if (!wasmFold(cols, s, out)) foldInto(cols, s, out);
+  return out;
+}
+
+/** The TypeScript loop of {@link fold}, adding into `out` (the reference for its WebAssembly twin). */
+export function foldInto(cols: TypedArray, s: UnfoldSpec, out: TypedArray): void {
+  const L = s.outH * s.outW, rows = s.c * s.kh * s.kw;
   for (let b = 0; b < s.n; b++) {
     for (let ch = 0; ch < s.c; ch++) {
       const plane = (b * s.c + ch) * s.h * s.w;
@@ -75,7 +87,6 @@ export function fold(cols: TypedArray, s: UnfoldSpec, dtype: DType): TypedArray 
       }
     }
   }
-  return out;
 }
 
 /** Max-pooling with the position of each maximum (first in window order on ties). */

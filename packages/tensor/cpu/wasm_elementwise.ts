@@ -102,6 +102,44 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   return true;
 }
 
+/** The geometry arguments of unfold_rows and fold_rows after the two arrays. */
+function im2colGeometry(s: UnfoldSpec): number[] {
+  return [
+    s.n,
+    s.c,
+    s.h,
+    s.w,
+    s.kh,
+    s.kw,
+    s.sh,
+    s.ph,
+    s.pw,
+    s.dh,
+    s.dw,
+    s.outH,
+    s.outW,
+    s.batchInner ? 1 : 0,
+  ];
+}
+
+/** im2col of `x` into `cols` (every entry written) for a unit horizontal stride. */
+export function wasmUnfold(x: TypedArray, s: UnfoldSpec, cols: TypedArray): boolean {
+  if (s.sw !== 1) return false;
+  const k = kernelsFor(x, cols);
+  if (!k) return false;
+  k.unfold_rows(x.byteOffset, cols.byteOffset, ...im2colGeometry(s), s.padValue);
+  return true;
+}
+
+/** col2im: `cols` added into the zeroed `out`, for a unit horizontal stride. */
+export function wasmFold(cols: TypedArray, s: UnfoldSpec, out: TypedArray): boolean {
+  if (s.sw !== 1) return false;
+  const k = kernelsFor(cols, out);
+  if (!k) return false;
+  k.fold_rows(out.byteOffset, cols.byteOffset, ...im2colGeometry(s));
+  return true;
+}
+
 /** 2×2, stride-2 max-pooling without padding, when each output row is whole groups of four. */
 export function wasmMaxPool2x2(
   x: TypedArray,

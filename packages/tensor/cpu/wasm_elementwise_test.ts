@@ -8,7 +8,7 @@ import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
 import { axpy, binary, unary } from "./elementwise.ts";
 import { reduce } from "./reduce.ts";
-import { maxPool } from "./unfold.ts";
+import { fold, maxPool, unfold } from "./unfold.ts";
 import { setCpuKernels } from "./kernels.ts";
 import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
 
@@ -169,6 +169,49 @@ Deno.test({
       const r = both(() => maxPool(x, s, "float32"));
       same(r.fast.out, r.reference.out, `values ${h}×${w}`);
       same(r.fast.argmax, r.reference.argmax, `positions ${h}×${w}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "WebAssembly im2col (unfold) and col2im (fold) give the TypeScript loops' values",
+  ignore,
+  fn: () => {
+    const g = new Generator(11);
+    // [N, C, H, W], kernel, stride, padding, dilation: rows of 1–3 valid pixels, of 4 and 5 (an
+    // overlapping last group), rows wholly in the padding, a stride down, dilation, batch-inner
+    const cases: [number[], number[], number[], number[], number[], boolean][] = [
+      [[2, 3, 16, 16], [3, 3], [1, 1], [1, 1], [1, 1], true],
+      [[2, 3, 16, 16], [3, 3], [1, 1], [1, 1], [1, 1], false],
+      [[3, 2, 7, 5], [3, 3], [1, 1], [2, 2], [1, 1], true],
+      [[1, 4, 9, 6], [5, 3], [2, 1], [1, 2], [2, 1], false],
+      [[2, 1, 5, 3], [2, 2], [1, 1], [0, 0], [1, 1], true],
+      [[1, 2, 4, 9], [3, 4], [1, 1], [3, 1], [1, 2], false],
+    ];
+    for (const [shape, kernel, stride, padding, dilation, batchInner] of cases) {
+      for (const padValue of [0, -Infinity]) {
+        const s = {
+          ...unfoldSpec("unfold", shape, {
+            kernel: kernel as [number, number],
+            stride: stride as [number, number],
+            padding: padding as [number, number],
+            dilation: dilation as [number, number],
+            padValue,
+          }),
+          batchInner,
+        };
+        const what = `${shape} k${kernel} s${stride} p${padding} d${dilation}${
+          batchInner ? " batch-inner" : ""
+        } pad ${padValue}`;
+        const x = values(s.n * s.c * s.h * s.w, g);
+        const cols = both(() => unfold(x, s, "float32"));
+        assert.ok(heapAddress(cols.fast) >= 0, "the columns lie in the heap");
+        same(cols.fast, cols.reference, `unfold ${what}`);
+        if (padValue !== 0) continue;
+        const c = values(cols.fast.length, g);
+        const back = both(() => fold(c, s, "float32"));
+        same(back.fast, back.reference, `fold ${what}`);
+      }
     }
   },
 });

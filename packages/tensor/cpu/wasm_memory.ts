@@ -50,6 +50,8 @@ export interface KernelExports extends GemmKernel {
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
+  unfold_rows(...geometryThenPad: number[]): void;
+  fold_rows(...geometry: number[]): void;
   max_pool_2x2(
     x: number,
     planes: number,

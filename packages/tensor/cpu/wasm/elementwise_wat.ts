@@ -2,8 +2,9 @@
  * WebAssembly SIMD twins of the hottest CPU elementwise kernels (ReLU and
  * its backward, same-shape add/sub/mul/div, a row or a value per row
  * broadcast over rows, `a + α·b`, e^x, σ and its
- * backward, the softmax's passes, row maxima and their positions, and 2×2
- * max-pooling), written out as WebAssembly text. They run on arrays in the
+ * backward, the softmax's passes, row maxima and their positions, 2×2
+ * max-pooling, and a convolution's im2col and col2im), written out as
+ * WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
  * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
  * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
@@ -509,6 +510,175 @@ function exponentials(): void {
   );
 }
 
+function im2col(): void {
+  // unfold (im2col) and its adjoint fold (col2im) for a unit horizontal
+  // stride, in the TypeScript loops' order (cpu/unfold.ts): per input plane,
+  // kernel offset and output row, the valid pixels [lo, hi) of the row are
+  // copied (unfold) or added back (fold) four at a time. unfold writes every
+  // entry, padding included; a copy's last group of four may overlap the one
+  // before (it writes the same values), while fold's tail goes one by one.
+  // Geometry in elements; x, cols byte addresses; batchInner as in UnfoldSpec.
+  const params = [
+    "x",
+    "cols",
+    "n",
+    "c",
+    "h",
+    "w",
+    "kh",
+    "kw",
+    "sh",
+    "ph",
+    "pw",
+    "dh",
+    "dw",
+    "outH",
+    "outW",
+    "batchInner",
+  ].map((p) => `(param $${p} i32)`).join(" ");
+  const get = (v: string) => `(local.get $${v})`;
+  const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
+  const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
+  const bytes = (a: string) => `(i32.shl ${a} (i32.const 2))`;
+  for (const kind of ["unfold", "fold"] as const) {
+    emit(
+      `  (func (export "${kind}_rows") ${params}${kind === "unfold" ? " (param $pad f32)" : ""}`,
+    );
+    emit(
+      `    (local $b i32) (local $ch i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $y i32) (local $i i32)`,
+    );
+    emit(
+      `    (local $plane i32) (local $base i32) (local $off i32) (local $lo i32) (local $hi i32) (local $o i32) (local $src i32) (local $L i32) (local $rows i32)`,
+    );
+    emit(`    (local.set $L ${mul(get("outH"), get("outW"))})`);
+    emit(`    (local.set $rows ${mul(mul(get("c"), get("kh")), get("kw"))})`);
+    const loop = (v: string, end: string, body: () => void) => {
+      emit(`    (local.set $${v} (i32.const 0))`);
+      emit(`    (block $d${v} (loop $l${v} (br_if $d${v} (i32.ge_s ${get(v)} ${end}))`);
+      body();
+      emit(`      (local.set $${v} (i32.add ${get(v)} (i32.const 1))) (br $l${v})))`);
+    };
+    loop("b", get("n"), () =>
+      loop("ch", get("c"), () => {
+        emit(
+          `      (local.set $plane ${
+            mul(mul(add(mul(get("b"), get("c")), get("ch")), get("h")), get("w"))
+          })`,
+        );
+        loop("ky", get("kh"), () =>
+          loop("kx", get("kw"), () => {
+            // r = (ch·kh + ky)·kw + kx; base = batchInner ? (r·n + b)·L : (b·rows + r)·L
+            const r = add(mul(add(mul(get("ch"), get("kh")), get("ky")), get("kw")), get("kx"));
+            emit(
+              `      (local.set $base ${
+                mul(
+                  `(select ${add(mul(r, get("n")), get("b"))} ${
+                    add(mul(get("b"), get("rows")), r)
+                  } ${get("batchInner")})`,
+                  get("L"),
+                )
+              })`,
+            );
+            emit(`      (local.set $off (i32.sub ${mul(get("kx"), get("dw"))} ${get("pw")}))`);
+            // lo = max(0, −off), hi = max(lo, min(outW, w − off))
+            emit(
+              `      (local.set $lo (select (i32.sub (i32.const 0) ${
+                get("off")
+              }) (i32.const 0) (i32.gt_s (i32.sub (i32.const 0) ${get("off")}) (i32.const 0))))`,
+            );
+            emit(`      (local.set $hi (i32.sub ${get("w")} ${get("off")}))`);
+            emit(
+              `      (local.set $hi (select ${get("outW")} ${get("hi")} (i32.lt_s ${get("outW")} ${
+                get("hi")
+              })))`,
+            );
+            emit(
+              `      (local.set $hi (select ${get("lo")} ${get("hi")} (i32.gt_s ${get("lo")} ${
+                get("hi")
+              })))`,
+            );
+            loop("oy", get("outH"), () => {
+              emit(
+                `      (local.set $y (i32.add (i32.sub ${mul(get("oy"), get("sh"))} ${get("ph")}) ${
+                  mul(get("ky"), get("dh"))
+                }))`,
+              );
+              // o: the column row's byte address; src: the input row's, at output column 0
+              emit(
+                `      (local.set $o ${
+                  add(get("cols"), bytes(add(get("base"), mul(get("oy"), get("outW")))))
+                })`,
+              );
+              emit(
+                `      (local.set $src ${
+                  add(get("x"), bytes(add(add(get("plane"), mul(get("y"), get("w"))), get("off"))))
+                })`,
+              );
+              const outside = `(i32.or (i32.lt_s ${get("y")} (i32.const 0)) (i32.ge_s ${get("y")} ${
+                get("h")
+              }))`;
+              const scalar = (from: string, to: string, stmt: string) => {
+                emit(`      (local.set $i ${from})`);
+                emit(`      (block $ds (loop $ls (br_if $ds (i32.ge_s ${get("i")} ${to}))`);
+                emit(`        ${stmt}`);
+                emit(`        (local.set $i (i32.add ${get("i")} (i32.const 1))) (br $ls)))`);
+              };
+              const at = (base: string) => add(get(base), bytes(get("i")));
+              if (kind === "unfold") {
+                const padRange = (from: string, to: string) =>
+                  scalar(from, to, `(f32.store ${at("o")} (local.get $pad))`);
+                emit(`      (if ${outside} (then`);
+                padRange("(i32.const 0)", get("outW"));
+                emit(`      ) (else`);
+                padRange("(i32.const 0)", get("lo"));
+                padRange(get("hi"), get("outW"));
+                emit(
+                  `      (if (i32.ge_s (i32.sub ${get("hi")} ${get("lo")}) (i32.const 4)) (then`,
+                );
+                emit(`        (local.set $i ${get("lo")})`);
+                emit(
+                  `        (block $dv (loop $lv (br_if $dv (i32.gt_s (i32.add ${
+                    get("i")
+                  } (i32.const 4)) ${get("hi")}))`,
+                );
+                emit(`          (v128.store ${at("o")} (v128.load ${at("src")}))`);
+                emit(`          (local.set $i (i32.add ${get("i")} (i32.const 4))) (br $lv)))`);
+                emit(`        (if (i32.lt_s ${get("i")} ${get("hi")}) (then`);
+                emit(`          (local.set $i (i32.sub ${get("hi")} (i32.const 4)))`);
+                emit(`          (v128.store ${at("o")} (v128.load ${at("src")}))))`);
+                emit(`      ) (else`);
+                scalar(get("lo"), get("hi"), `(f32.store ${at("o")} (f32.load ${at("src")}))`);
+                emit(`      ))))`);
+              } else {
+                emit(`      (if (i32.eqz ${outside}) (then`);
+                emit(`        (local.set $i ${get("lo")})`);
+                emit(
+                  `        (block $dv (loop $lv (br_if $dv (i32.gt_s (i32.add ${
+                    get("i")
+                  } (i32.const 4)) ${get("hi")}))`,
+                );
+                emit(
+                  `          (v128.store ${at("src")} (f32x4.add (v128.load ${
+                    at("src")
+                  }) (v128.load ${at("o")})))`,
+                );
+                emit(`          (local.set $i (i32.add ${get("i")} (i32.const 4))) (br $lv)))`);
+                scalar(
+                  get("i"),
+                  get("hi"),
+                  `(f32.store ${at("src")} (f32.add (f32.load ${at("src")}) (f32.load ${
+                    at("o")
+                  })))`,
+                );
+                emit(`      ))`);
+              }
+            });
+          }));
+      }));
+    emit(`  )`);
+  }
+}
+
 /** The elementwise functions' WebAssembly text (module body). */
 export function elementwiseFunctions(): string[] {
   lines.length = 0;
@@ -521,5 +691,6 @@ export function elementwiseFunctions(): string[] {
   exponentials();
   maxPool2x2();
   maxPool2x2Planes();
+  im2col();
   return [...lines];
 }
