@@ -20,7 +20,7 @@ import {
   tensor,
   withCpuKernels,
 } from "@recognize/tensor";
-import { kernelPaths, median, report, timeIt } from "./timing.ts";
+import { kernelPaths, median, PEER_ROUNDS, report, runPeer, timeIt } from "./timing.ts";
 
 async function stepSeconds(device: Backend): Promise<number> {
   const g = new Generator(5);
@@ -72,24 +72,10 @@ print(sorted(ts)[len(ts) // 2], torch.get_num_threads(), torch.__version__)
 async function torchStep(
   python: string,
 ): Promise<{ seconds: number; threads: number; version: string } | null> {
-  try {
-    const out = await new Deno.Command(python, {
-      args: ["-c", TORCH],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return null;
-    const [seconds, threads, version] = new TextDecoder().decode(out.stdout).trim().split(" ");
-    return Number.isFinite(Number(seconds))
-      ? { seconds: Number(seconds), threads: Number(threads), version }
-      : null;
-  } catch {
-    return null;
-  }
+  const words = await runPeer(python, TORCH);
+  if (!words || !Number.isFinite(Number(words[0]))) return null;
+  return { seconds: Number(words[0]), threads: Number(words[1]), version: words[2] };
 }
-
-/** Rounds of PyTorch-then-ours when PyTorch is timed. */
-const TORCH_ROUNDS = 3;
 
 /**
  * Time the step on the device and with the TypeScript reference kernels.
@@ -108,7 +94,7 @@ export async function benchCnnStep(
   let python = options.torch;
   const ours: number[][] = paths.map(() => []), torch: number[] = [];
   let torchInfo = "";
-  for (let round = 0; round < (python ? TORCH_ROUNDS : 1); round++) {
+  for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
     if (python) {
       const t = await torchStep(python);
       if (t === null) {

@@ -13,7 +13,7 @@
 
 import { Mlp } from "@recognize/nn";
 import { type Backend, cpuBackend, Generator, tensor, withCpuKernels } from "@recognize/tensor";
-import { kernelPaths, median, report } from "./timing.ts";
+import { kernelPaths, median, PEER_ROUNDS, report, runPeer } from "./timing.ts";
 
 const N = 10800;
 
@@ -67,22 +67,10 @@ print(sorted(ts)[2])
 
 /** NumPy's median epoch at `batch`, or null where Python or NumPy is missing. */
 async function numpySeconds(python: string, batch: number): Promise<number | null> {
-  try {
-    const out = await new Deno.Command(python, {
-      args: ["-c", NUMPY, String(batch)],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return null;
-    const seconds = Number(new TextDecoder().decode(out.stdout).trim());
-    return Number.isFinite(seconds) ? seconds : null;
-  } catch {
-    return null;
-  }
+  const words = await runPeer(python, NUMPY, [String(batch)]);
+  const seconds = Number(words?.[0]);
+  return words && Number.isFinite(seconds) ? seconds : null;
 }
-
-/** Rounds of NumPy-then-ours when NumPy is timed: the ratio is each round's, the median reported. */
-const NUMPY_ROUNDS = 3;
 
 /**
  * Time one epoch on the device and with the TypeScript reference kernels.
@@ -102,7 +90,7 @@ export async function benchMlpEpoch(
   for (const batch of [32, 256]) {
     const base = await withCpuKernels("reference", () => epochSeconds(cpuBackend(), batch, 1));
     const ours: number[][] = paths.map(() => []), numpy: number[] = [];
-    for (let round = 0; round < (python ? NUMPY_ROUNDS : 1); round++) {
+    for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
       if (python) {
         const s = await numpySeconds(python, batch);
         if (s === null) {

@@ -64,6 +64,30 @@ export async function timeIt(
   return median(times);
 }
 
+/**
+ * Run a peer's timing script (`python -c script args…`) and return the words
+ * it prints, or null where the interpreter or its library is missing.
+ */
+export async function runPeer(
+  python: string,
+  script: string,
+  args: string[] = [],
+): Promise<string[] | null> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", script, ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim().split(/\s+/) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Rounds of peer-then-ours when a peer (NumPy, PyTorch) is timed: each round's ratio, the median reported. */
+export const PEER_ROUNDS = 3;
+
 /** Print one JSON result line. */
 export function report(result: Record<string, unknown>): void {
   const rounded = Object.fromEntries(
