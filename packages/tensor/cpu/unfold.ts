@@ -8,7 +8,8 @@ import { wasmFold, wasmMaxPool2x2, wasmUnfold } from "./wasm_elementwise.ts";
 /** The output columns `ox` whose input column `ox·sw − pw + kx·dw` lies inside `[0, w)`. */
 function validRange(s: UnfoldSpec, kx: number): [number, number] {
   const off = kx * s.dw - s.pw;
-  const lo = Math.max(0, Math.ceil(-off / s.sw));
+  // at most outW: padding wider than the output leaves no valid column
+  const lo = Math.min(s.outW, Math.max(0, Math.ceil(-off / s.sw)));
   const hi = Math.min(s.outW, Math.floor((s.w - 1 - off) / s.sw) + 1);
   return [lo, Math.max(lo, hi)];
 }

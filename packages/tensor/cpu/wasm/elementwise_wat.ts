@@ -580,11 +580,16 @@ function im2col(): void {
               })`,
             );
             emit(`      (local.set $off (i32.sub ${mul(get("kx"), get("dw"))} ${get("pw")}))`);
-            // lo = max(0, −off), hi = max(lo, min(outW, w − off))
+            // lo = min(outW, max(0, −off)), hi = max(lo, min(outW, w − off))
             emit(
               `      (local.set $lo (select (i32.sub (i32.const 0) ${
                 get("off")
               }) (i32.const 0) (i32.gt_s (i32.sub (i32.const 0) ${get("off")}) (i32.const 0))))`,
+            );
+            emit(
+              `      (local.set $lo (select ${get("outW")} ${get("lo")} (i32.lt_s ${get("outW")} ${
+                get("lo")
+              })))`,
             );
             emit(`      (local.set $hi (i32.sub ${get("w")} ${get("off")}))`);
             emit(
