@@ -195,6 +195,20 @@ export function maxPoolBackward(
   s: UnfoldSpec,
   dtype: DType,
 ): TypedArray {
+  if (
+    s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
+    s.dh === 1 && s.dw === 1 && 2 * s.outH === s.h && 2 * s.outW === s.w
+  ) return maxPool2x2Backward(g, argmax, s, dtype);
+  return maxPoolBackwardWindows(g, argmax, s, dtype);
+}
+
+/** {@link maxPoolBackward} for any window geometry (the reference for its 2×2 fast path). */
+export function maxPoolBackwardWindows(
+  g: TypedArray,
+  argmax: TypedArray,
+  s: UnfoldSpec,
+  dtype: DType,
+): TypedArray {
   const L = s.outH * s.outW, planes = s.n * s.c;
   const dx = acquire(dtype, planes * s.h * s.w);
   for (let p = 0; p < planes; p++) {
@@ -202,6 +216,39 @@ export function maxPoolBackward(
     for (let o = 0; o < L; o++) {
       const at = argmax[p * L + o];
       if (at >= 0) dx[plane + at] += g[p * L + o];
+    }
+  }
+  return dx;
+}
+
+/**
+ * {@link maxPoolBackward} for 2×2, stride-2 windows that tile the input: each
+ * pixel is in one window, so the windows are zeroed and their winners set one
+ * by one, without a zero-filling pass over the whole input first. `g + 0` is
+ * what the general loop's `0 + g` gives (−0 becomes +0).
+ */
+function maxPool2x2Backward(
+  g: TypedArray,
+  argmax: TypedArray,
+  s: UnfoldSpec,
+  dtype: DType,
+): TypedArray {
+  const { w, outH, outW } = s, planes = s.n * s.c;
+  const dx = acquire(dtype, planes * s.h * w, false);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * s.h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const top = 2 * oy * w;
+      for (let ox = 0; ox < outW; ox++, o++) {
+        // the window's four pixels zeroed, then the winner's gradient: no branch to mispredict
+        const a = plane + top + 2 * ox, b = a + w;
+        dx[a] = 0;
+        dx[a + 1] = 0;
+        dx[b] = 0;
+        dx[b + 1] = 0;
+        dx[plane + argmax[o]] = g[o] + 0;
+      }
     }
   }
   return dx;

@@ -3,7 +3,16 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
-import { fold, maxPool2x2, maxPoolWindows, unfold } from "./unfold.ts";
+import {
+  fold,
+  maxPool2x2,
+  maxPoolBackward,
+  maxPoolBackwardWindows,
+  maxPoolWindows,
+  unfold,
+} from "./unfold.ts";
+import { reduce } from "./reduce.ts";
+import { acquire, release } from "./pool.ts";
 import { heapArray } from "./wasm_memory.ts";
 
 Deno.test("2×2 max-pool fast path picks what the general loop picks, ties and NaNs included", () => {
@@ -79,6 +88,50 @@ Deno.test("unfold matches im2col by definition, padding wider than the output in
           `adjoint ${shape}: ${lhs} vs ${rhs}`,
         );
       }
+    }
+  }
+});
+
+Deno.test("2×2 max-pool backward fast path gives the general loop's gradient, −0 and NaN included", () => {
+  const g = new Generator(5);
+  // windows that tile the input (the fast path), and one that leaves a row and a column over
+  for (const [h, w] of [[4, 4], [8, 6], [2, 2], [5, 7]]) {
+    const s = unfoldSpec("maxPool2d", [2, 3, h, w], { kernel: 2, stride: 2, padValue: -Infinity });
+    const x = new Float32Array(s.n * s.c * h * w).map(() => {
+      const u = g.uniform();
+      return u < 0.08 ? NaN : Math.floor(u * 4);
+    });
+    const size = s.n * s.c * s.outH * s.outW;
+    const out = new Float32Array(size), at = new Float32Array(size);
+    maxPool2x2(x, s, out, at);
+    const grad = new Float32Array(size).map((_, i) => [-0, NaN, 0][i % 5] ?? g.uniform(-1, 1));
+    // the fast path writes every pixel: a reused block's old contents must not show through
+    const junk = acquire("float32", x.length, false);
+    junk.fill(7);
+    release(junk);
+    const fast = maxPoolBackward(grad, at, s, "float32");
+    const general = maxPoolBackwardWindows(grad, at, s, "float32");
+    assert.deepEqual(
+      [...fast].map((v) => Object.is(v, -0) ? "-0" : String(v)),
+      [
+        ...general,
+      ].map((v) => Object.is(v, -0) ? "-0" : String(v)),
+      `${h}×${w}`,
+    );
+  }
+});
+
+Deno.test("row sums, four rows at a time, are each row's sum in order, whatever the row count", () => {
+  const g = new Generator(6);
+  for (const [outer, n] of [[1, 5], [3, 7], [4, 1], [5, 33], [9, 1000], [8, 0]]) {
+    const x = new Float32Array(outer * n).map(() =>
+      g.uniform(-1, 1) * 10 ** Math.floor(g.uniform(-4, 4))
+    );
+    const out = reduce("sum", x, outer, n, 1, "float32");
+    for (let o = 0; o < outer; o++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += x[o * n + j];
+      assert.ok(Object.is(out[o], Math.fround(acc)), `row ${o} of ${outer}×${n}`);
     }
   }
 });
