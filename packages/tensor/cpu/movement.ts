@@ -3,8 +3,9 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
-import { coalesce } from "../strided.ts";
+import { coalesce, type Coalesced } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
+import { wasmCopyRuns } from "./wasm_elementwise.ts";
 
 /** Materialise the strided view `x[offset + Σ i_d·strides[d]]` of shape `outShape`. */
 export function copyStrided(
@@ -18,12 +19,31 @@ export function copyStrided(
   if (out.length === 0) return out;
   const c = coalesce(outShape, [stridesOf(outShape), strides]);
   const last = c.shape.length - 1, n = c.shape[last], s = c.strides[1][last];
+  if (s === 1 && last >= 1 && copyRunsFast(x, c, offset, out)) return out;
   forEachRow(c, [0, offset], (off) => {
     const o = off[0], i0 = off[1];
     if (s === 1) out.set(x.subarray(i0, i0 + n), o);
     else for (let i = 0; i < n; i++) out[o + i] = x[i0 + i * s];
   });
   return out;
+}
+
+/**
+ * A strided copy whose rows are contiguous runs, as WebAssembly runs of
+ * memory.copy, one call per block of rows (the second-last axis); false when
+ * the kernels do not apply.
+ */
+function copyRunsFast(x: TypedArray, c: Coalesced, offset: number, out: TypedArray): boolean {
+  const rank = c.shape.length, n = c.shape[rank - 1];
+  const rows = c.shape[rank - 2], stride = c.strides[1][rank - 2];
+  const outer = { shape: c.shape.slice(0, -1), strides: c.strides.map((s) => s.slice(0, -1)) };
+  // the same arrays every call: the first says whether the kernels apply
+  let ok = true;
+  // the output is contiguous: a block's rows follow one another
+  forEachRow(outer, [0, offset], (off) => {
+    ok = ok && wasmCopyRuns(x, off[1], stride, out, off[0], n, rows);
+  });
+  return ok;
 }
 
 /** Constant padding of `x` (shape `shape`) into `outShape`, offset by `before`. */

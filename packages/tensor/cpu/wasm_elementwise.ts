@@ -102,6 +102,25 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   return true;
 }
 
+/**
+ * `count` runs of `n` floats, the k-th from `x[src + k·stride]` to
+ * `out[dst + k·n]` (offsets in elements).
+ */
+export function wasmCopyRuns(
+  x: TypedArray,
+  src: number,
+  stride: number,
+  out: TypedArray,
+  dst: number,
+  n: number,
+  count: number,
+): boolean {
+  const k = kernelsFor(x, out);
+  if (!k) return false;
+  k.copy_runs(x.byteOffset + 4 * src, 4 * stride, out.byteOffset + 4 * dst, 4 * n, count);
+  return true;
+}
+
 /** The geometry arguments of unfold_rows and fold_rows after the two arrays. */
 function im2colGeometry(s: UnfoldSpec): number[] {
   return [

@@ -9,6 +9,8 @@ import { unfoldSpec } from "../conv.ts";
 import { axpy, binary, unary } from "./elementwise.ts";
 import { reduce } from "./reduce.ts";
 import { fold, maxPool, unfold } from "./unfold.ts";
+import { copyStrided } from "./movement.ts";
+import { stridesOf } from "../shape.ts";
 import { setCpuKernels } from "./kernels.ts";
 import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
 
@@ -212,6 +214,30 @@ Deno.test({
         const back = both(() => fold(c, s, "float32"));
         same(back.fast, back.reference, `fold ${what}`);
       }
+    }
+  },
+});
+
+Deno.test({
+  name: "WebAssembly strided copies of contiguous runs give the TypeScript loop's values",
+  ignore,
+  fn: () => {
+    const g = new Generator(12);
+    // a source shape, the axis order of the view, and an offset into a longer array
+    const cases: [number[], number[], number][] = [
+      [[6, 5, 40], [1, 0, 2], 0], // [O, N, L] → [N, O, L], a convolution's output
+      [[3, 4, 5, 33], [2, 0, 1, 3], 7], // rank 4, blocks of rows under two outer axes
+      [[7, 9], [0, 1], 3], // a contiguous slice: one run
+      [[2, 3, 4], [0, 2, 1], 0], // the last axis moves: strided elements, the loop's path
+    ];
+    for (const [shape, order, offset] of cases) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = values(size + offset + 5, g);
+      const st = stridesOf(shape);
+      const outShape = order.map((d) => shape[d]), strides = order.map((d) => st[d]);
+      const r = both(() => copyStrided(x, outShape, strides, offset, "float32"));
+      assert.ok(heapAddress(r.fast) >= 0, "the copy lies in the heap");
+      same(r.fast, r.reference, `${shape} as ${order} from ${offset}`);
     }
   },
 });

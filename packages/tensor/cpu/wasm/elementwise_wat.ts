@@ -3,8 +3,8 @@
  * its backward, same-shape add/sub/mul/div, a row or a value per row
  * broadcast over rows, `a + α·b`, e^x, σ and its
  * backward, the softmax's passes, row maxima and their positions, 2×2
- * max-pooling, and a convolution's im2col and col2im), written out as
- * WebAssembly text. They run on arrays in the
+ * max-pooling, a convolution's im2col and col2im, and a strided copy's
+ * rows), written out as WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
  * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
  * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
@@ -684,6 +684,21 @@ function im2col(): void {
   }
 }
 
+function copyRuns(): void {
+  // `count` runs of `bytes` bytes, the k-th from src + k·stride to dst + k·bytes
+  // (a strided copy's rows): memory.copy, the runtime's memmove, which moves
+  // a run faster than a typed array's set() between views of shared memory
+  emit(
+    `  (func (export "copy_runs") (param $src i32) (param $stride i32) (param $dst i32) (param $bytes i32) (param $count i32) (local $k i32)`,
+  );
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $k) (local.get $count)))`);
+  emit(`      (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))`);
+  emit(`      (local.set $src (i32.add (local.get $src) (local.get $stride)))`);
+  emit(`      (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))`);
+  emit(`      (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $l)))`);
+  emit(`  )`);
+}
+
 /** The elementwise functions' WebAssembly text (module body). */
 export function elementwiseFunctions(): string[] {
   lines.length = 0;
@@ -697,5 +712,6 @@ export function elementwiseFunctions(): string[] {
   maxPool2x2();
   maxPool2x2Planes();
   im2col();
+  copyRuns();
   return [...lines];
 }
