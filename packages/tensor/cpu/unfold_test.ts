@@ -15,15 +15,20 @@ import { reduce } from "./reduce.ts";
 import { acquire, release } from "./pool.ts";
 import { heapArray } from "./wasm_memory.ts";
 
+/** 2×2 pooling of a [2, 3, h, w] input of few distinct values (windows tie often) and some NaNs. */
+function pooled(h: number, w: number, g: Generator) {
+  const s = unfoldSpec("maxPool2d", [2, 3, h, w], { kernel: 2, stride: 2, padValue: -Infinity });
+  const x = new Float32Array(s.n * s.c * h * w).map(() => {
+    const u = g.uniform();
+    return u < 0.08 ? NaN : Math.floor(u * 4);
+  });
+  return { s, x };
+}
+
 Deno.test("2×2 max-pool fast path picks what the general loop picks, ties and NaNs included", () => {
   const g = new Generator(3);
   for (const [h, w] of [[4, 4], [5, 7], [2, 2], [8, 6]]) {
-    const s = unfoldSpec("maxPool2d", [2, 3, h, w], { kernel: 2, stride: 2, padValue: -Infinity });
-    // few distinct values, so windows tie often; some NaNs
-    const x = new Float32Array(s.n * s.c * h * w).map(() => {
-      const u = g.uniform();
-      return u < 0.08 ? NaN : Math.floor(u * 4);
-    });
+    const { s, x } = pooled(h, w, g);
     const size = s.n * s.c * s.outH * s.outW;
     const [out, at, refOut, refAt] = [0, 0, 0, 0].map(() => new Float32Array(size));
     maxPool2x2(x, s, out, at);
@@ -96,11 +101,7 @@ Deno.test("2×2 max-pool backward fast path gives the general loop's gradient, �
   const g = new Generator(5);
   // windows that tile the input (the fast path), and one that leaves a row and a column over
   for (const [h, w] of [[4, 4], [8, 6], [2, 2], [5, 7]]) {
-    const s = unfoldSpec("maxPool2d", [2, 3, h, w], { kernel: 2, stride: 2, padValue: -Infinity });
-    const x = new Float32Array(s.n * s.c * h * w).map(() => {
-      const u = g.uniform();
-      return u < 0.08 ? NaN : Math.floor(u * 4);
-    });
+    const { s, x } = pooled(h, w, g);
     const size = s.n * s.c * s.outH * s.outW;
     const out = new Float32Array(size), at = new Float32Array(size);
     maxPool2x2(x, s, out, at);
