@@ -602,6 +602,95 @@ function im2col(): void {
                 get("hi")
               })))`,
             );
+            if (kind === "unfold") {
+              // "same" rows (unit strides, outW = w): the block's valid rows are one stretch
+              // of the input, shifted by off; one memory.copy moves them, then each row's
+              // pad columns (which took a neighbouring row's pixels) and the rows outside
+              // are written. The stretch starts at the first row's lo and ends at the last
+              // row's hi, so it reads nothing outside the plane.
+              emit(
+                `      (if (i32.and (i32.and (i32.eq ${get("sh")} (i32.const 1)) (i32.eq ${
+                  get("outW")
+                } ${get("w")})) (i32.lt_s ${get("lo")} ${get("hi")})) (then`,
+              );
+              // valid rows: oy − ph + ky·dh in [0, h)
+              emit(
+                `      (local.set $y (i32.sub ${get("ph")} ${mul(get("ky"), get("dh"))}))`,
+              );
+              emit(
+                `      (local.set $oy (select ${get("y")} (i32.const 0) (i32.gt_s ${
+                  get("y")
+                } (i32.const 0))))`,
+              );
+              emit(`      (local.set $i (i32.add ${get("h")} ${get("y")}))`);
+              emit(
+                `      (local.set $i (select ${get("outH")} ${get("i")} (i32.lt_s ${get("outH")} ${
+                  get("i")
+                })))`,
+              );
+              emit(
+                `      (local.set $i (select ${get("oy")} ${get("i")} (i32.gt_s ${get("oy")} ${
+                  get("i")
+                })))`,
+              );
+              // $oy..$i are the valid rows; copy them in one stretch
+              emit(`      (if (i32.lt_s ${get("oy")} ${get("i")}) (then`);
+              emit(
+                `        (memory.copy ${
+                  add(
+                    get("cols"),
+                    bytes(add(add(get("base"), mul(get("oy"), get("outW"))), get("lo"))),
+                  )
+                } ${
+                  add(
+                    get("x"),
+                    bytes(
+                      add(
+                        add(
+                          add(get("plane"), mul(`(i32.sub ${get("oy")} ${get("y")})`, get("w"))),
+                          get("off"),
+                        ),
+                        get("lo"),
+                      ),
+                    ),
+                  )
+                } ${
+                  bytes(
+                    `(i32.add ${
+                      mul(`(i32.sub (i32.sub ${get("i")} ${get("oy")}) (i32.const 1))`, get("outW"))
+                    } (i32.sub ${get("hi")} ${get("lo")}))`,
+                  )
+                })`,
+              );
+              emit(`      ))`);
+              // every row: pad columns if valid, the whole row if not
+              emit(`      (local.set $src ${get("oy")}) (local.set $y ${get("i")})`);
+              loop("oy", get("outH"), () => {
+                emit(
+                  `      (local.set $o ${
+                    add(get("cols"), bytes(add(get("base"), mul(get("oy"), get("outW")))))
+                  })`,
+                );
+                const store = `(f32.store ${add(get("o"), bytes(get("i")))} (local.get $pad))`;
+                const fill = (from: string, to: string) => {
+                  emit(`      (local.set $i ${from})`);
+                  emit(`      (block $df (loop $lf (br_if $df (i32.ge_s ${get("i")} ${to}))`);
+                  emit(`        ${store}`);
+                  emit(`        (local.set $i (i32.add ${get("i")} (i32.const 1))) (br $lf)))`);
+                };
+                emit(
+                  `      (if (i32.and (i32.ge_s ${get("oy")} ${get("src")}) (i32.lt_s ${
+                    get("oy")
+                  } ${get("y")})) (then`,
+                );
+                fill("(i32.const 0)", get("lo"));
+                fill(get("hi"), get("outW"));
+                emit(`      ) (else`);
+                fill("(i32.const 0)", get("outW"));
+                emit(`      ))`);
+              });
+              emit(`      ) (else`);
+            }
             loop("oy", get("outH"), () => {
               emit(
                 `      (local.set $y (i32.add (i32.sub ${mul(get("oy"), get("sh"))} ${get("ph")}) ${
@@ -678,6 +767,7 @@ function im2col(): void {
                 emit(`      ))`);
               }
             });
+            if (kind === "unfold") emit(`      ))`);
           }));
       }));
     emit(`  )`);
