@@ -3,7 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { ReduceOp } from "../backend.ts";
-import { wasmMaxRows } from "./wasm_elementwise.ts";
+import { wasmMaxRows, wasmSumColumns } from "./wasm_elementwise.ts";
 
 /** The float64 running sums of a reduction down columns, kept for the next one. */
 let sums = new Float64Array(64);
@@ -46,6 +46,7 @@ export function reduce(
     return out;
   }
   if (op === "sum") {
+    if (wasmSumColumns(x, out, outer, n, inner)) return out;
     // accumulate in float64 so long float32 sums keep their digits
     if (sums.length < inner) sums = new Float64Array(inner);
     const acc = sums.subarray(0, inner);

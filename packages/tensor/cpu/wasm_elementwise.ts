@@ -6,7 +6,13 @@
 import type { TypedArray } from "../dtype.ts";
 import type { UnfoldSpec } from "../backend.ts";
 import { cpuKernels } from "./kernels.ts";
-import { heapAddress, type KernelExports, wasmEngine } from "./wasm_memory.ts";
+import {
+  heapAddress,
+  heapArray,
+  type KernelExports,
+  releaseHeapArray,
+  wasmEngine,
+} from "./wasm_memory.ts";
 
 /** The kernels, when they run here and every array lies in their heap. */
 function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
@@ -99,6 +105,40 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   const k = kernelsFor(a, b, out);
   if (!k) return false;
   k.axpy(a.byteOffset, b.byteOffset, alpha, out.byteOffset, out.length);
+  return true;
+}
+
+/** The column sums' float64 accumulators, in the heap (a row's length; grown as rows grow). */
+let accumulators: Float32Array | null = null;
+
+/**
+ * Column sums of `[outer, n, inner]` into `out` `[outer, inner]`, each in
+ * float64 over the rows in order, as the TypeScript loop sums.
+ */
+export function wasmSumColumns(
+  x: TypedArray,
+  out: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+): boolean {
+  const k = kernelsFor(x, out);
+  if (!k) return false;
+  if (!accumulators || accumulators.length < 2 * inner) {
+    const grown = heapArray(Math.max(2 * inner, 64), false);
+    if (!grown) return false;
+    if (accumulators) releaseHeapArray(accumulators);
+    accumulators = grown;
+  }
+  for (let o = 0; o < outer; o++) {
+    k.sum_cols(
+      x.byteOffset + 4 * o * n * inner,
+      out.byteOffset + 4 * o * inner,
+      accumulators.byteOffset,
+      n,
+      inner,
+    );
+  }
   return true;
 }
 

@@ -245,3 +245,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "WebAssembly column sums give the TypeScript loop's float64-accumulated sums",
+  ignore,
+  fn: () => {
+    const g = new Generator(13);
+    // [outer, n, inner]: odd widths (a scalar column), several blocks, widths growing past the
+    // accumulators' first size, a single row
+    for (
+      const [outer, n, inner] of [[1, 32, 64], [1, 32, 36], [3, 5, 7], [2, 9, 1], [1, 4, 301], [
+        1,
+        1,
+        3,
+      ]]
+    ) {
+      const x = values(outer * n * inner + 16, g).subarray(0, outer * n * inner);
+      // values of mixed magnitude, so a float32 accumulator would round differently
+      for (let i = 0; i < x.length; i += 3) x[i] *= 1e6;
+      const r = both(() => reduce("sum", x, outer, n, inner, "float32"));
+      // (fewer than 16 sums are not put in the heap: the loop serves them)
+      if (outer * inner >= 16) assert.ok(heapAddress(r.fast) >= 0, "the sums lie in the heap");
+      same(r.fast, r.reference, `sum over n of [${outer}, ${n}, ${inner}]`);
+    }
+  },
+});

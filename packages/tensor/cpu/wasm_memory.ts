@@ -50,6 +50,7 @@ export interface KernelExports extends GemmKernel {
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
+  sum_cols(x: number, out: number, acc: number, n: number, inner: number): void;
   copy_runs(src: number, stride: number, dst: number, bytes: number, count: number): void;
   unfold_rows(...geometryThenPad: number[]): void;
   fold_rows(...geometry: number[]): void;

@@ -3,8 +3,8 @@
  * its backward, same-shape add/sub/mul/div, a row or a value per row
  * broadcast over rows, `a + α·b`, e^x, σ and its
  * backward, the softmax's passes, row maxima and their positions, 2×2
- * max-pooling, a convolution's im2col and col2im, and a strided copy's
- * rows), written out as WebAssembly text. They run on arrays in the
+ * max-pooling, a convolution's im2col and col2im, a strided copy's rows,
+ * and column sums), written out as WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
  * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
  * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
@@ -774,6 +774,46 @@ function im2col(): void {
   }
 }
 
+function sumColumns(): void {
+  // Column sums of an [n, inner] block, as the TypeScript loop in cpu/reduce.ts
+  // adds them: each column's running sum in float64, the rows in order, then
+  // rounded to float32; two columns a lane pair, the sums kept in `acc`
+  // (inner float64s) while the rows stream past.
+  emit(
+    `  (func (export "sum_cols") (param $x i32) (param $out i32) (param $acc i32) (param $n i32) (param $inner i32)`,
+  );
+  emit(`    (local $i i32) (local $j i32) (local $row i32) (local $pairs i32) (local $a i32)`);
+  emit(`    (local.set $pairs (i32.and (local.get $inner) (i32.const -2)))`);
+  emit(
+    `    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $inner) (i32.const 3)))`,
+  );
+  emit(`    (local.set $row (local.get $x))`);
+  emit(`    (block $dj (loop $lj (br_if $dj (i32.ge_u (local.get $j) (local.get $n)))`);
+  emit(`      (local.set $i (i32.const 0))`);
+  emit(`      (block $di (loop $li (br_if $di (i32.ge_u (local.get $i) (local.get $pairs)))`);
+  emit(`        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))`);
+  emit(
+    `        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))))`,
+  );
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const 2))) (br $li)))`);
+  emit(`      (if (i32.lt_u (local.get $i) (local.get $inner)) (then`);
+  emit(`        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))`);
+  emit(
+    `        (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))))))`,
+  );
+  emit(
+    `      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $inner) (i32.const 2))))`,
+  );
+  emit(`      (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $lj)))`);
+  emit(`    (local.set $i (i32.const 0))`);
+  emit(`    (block $do (loop $lo (br_if $do (i32.ge_u (local.get $i) (local.get $inner)))`);
+  emit(
+    `      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))))`,
+  );
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $lo)))`);
+  emit(`  )`);
+}
+
 function copyRuns(): void {
   // `count` runs of `bytes` bytes, the k-th from src + k·stride to dst + k·bytes
   // (a strided copy's rows): memory.copy, the runtime's memmove, which moves
@@ -803,5 +843,6 @@ export function elementwiseFunctions(): string[] {
   maxPool2x2Planes();
   im2col();
   copyRuns();
+  sumColumns();
   return [...lines];
 }
