@@ -540,6 +540,8 @@ function im2col(): void {
   const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
   const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
   const bytes = (a: string) => `(i32.shl ${a} (i32.const 2))`;
+  const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
+  const max = (a: string, b: string) => `(select ${a} ${b} (i32.gt_s ${a} ${b}))`;
   for (const kind of ["unfold", "fold"] as const) {
     emit(
       `  (func (export "${kind}_rows") ${params}${kind === "unfold" ? " (param $pad f32)" : ""}`,
@@ -582,25 +584,19 @@ function im2col(): void {
             emit(`      (local.set $off (i32.sub ${mul(get("kx"), get("dw"))} ${get("pw")}))`);
             // lo = min(outW, max(0, −off)), hi = max(lo, min(outW, w − off))
             emit(
-              `      (local.set $lo (select (i32.sub (i32.const 0) ${
-                get("off")
-              }) (i32.const 0) (i32.gt_s (i32.sub (i32.const 0) ${get("off")}) (i32.const 0))))`,
+              `      (local.set $lo ${
+                max(`(i32.sub (i32.const 0) ${get("off")})`, "(i32.const 0)")
+              })`,
             );
             emit(
-              `      (local.set $lo (select ${get("outW")} ${get("lo")} (i32.lt_s ${get("outW")} ${
-                get("lo")
-              })))`,
+              `      (local.set $lo ${min(get("outW"), get("lo"))})`,
             );
             emit(`      (local.set $hi (i32.sub ${get("w")} ${get("off")}))`);
             emit(
-              `      (local.set $hi (select ${get("outW")} ${get("hi")} (i32.lt_s ${get("outW")} ${
-                get("hi")
-              })))`,
+              `      (local.set $hi ${min(get("outW"), get("hi"))})`,
             );
             emit(
-              `      (local.set $hi (select ${get("lo")} ${get("hi")} (i32.gt_s ${get("lo")} ${
-                get("hi")
-              })))`,
+              `      (local.set $hi ${max(get("lo"), get("hi"))})`,
             );
             if (kind === "unfold") {
               // "same" rows (unit strides, outW = w): the block's valid rows are one stretch
@@ -618,20 +614,14 @@ function im2col(): void {
                 `      (local.set $y (i32.sub ${get("ph")} ${mul(get("ky"), get("dh"))}))`,
               );
               emit(
-                `      (local.set $oy (select ${get("y")} (i32.const 0) (i32.gt_s ${
-                  get("y")
-                } (i32.const 0))))`,
+                `      (local.set $oy ${max(get("y"), "(i32.const 0)")})`,
               );
               emit(`      (local.set $i (i32.add ${get("h")} ${get("y")}))`);
               emit(
-                `      (local.set $i (select ${get("outH")} ${get("i")} (i32.lt_s ${get("outH")} ${
-                  get("i")
-                })))`,
+                `      (local.set $i ${min(get("outH"), get("i"))})`,
               );
               emit(
-                `      (local.set $i (select ${get("oy")} ${get("i")} (i32.gt_s ${get("oy")} ${
-                  get("i")
-                })))`,
+                `      (local.set $i ${max(get("oy"), get("i"))})`,
               );
               // $oy..$i are the valid rows; copy them in one stretch
               emit(`      (if (i32.lt_s ${get("oy")} ${get("i")}) (then`);
