@@ -3,7 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { UnfoldSpec } from "../backend.ts";
-import { wasmFold, wasmMaxPool2x2, wasmUnfold } from "./wasm_elementwise.ts";
+import { wasmFold, wasmMaxPool2x2, wasmMaxPoolScatter, wasmUnfold } from "./wasm_elementwise.ts";
 
 /** The output columns `ox` whose input column `ox·sw − pw + kx·dw` lies inside `[0, w)`. */
 function validRange(s: UnfoldSpec, kx: number): [number, number] {
@@ -235,6 +235,7 @@ function maxPool2x2Backward(
 ): TypedArray {
   const { w, outH, outW } = s, planes = s.n * s.c;
   const dx = acquire(dtype, planes * s.h * w, false);
+  if (wasmMaxPoolScatter(g, argmax, s, dx)) return dx;
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const plane = p * s.h * w;

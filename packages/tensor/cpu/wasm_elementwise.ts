@@ -108,6 +108,29 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   return true;
 }
 
+/**
+ * 2×2 max-pool backward for windows that tile the input: every plane zeroed,
+ * then each window's gradient written at its winner.
+ */
+export function wasmMaxPoolScatter(
+  g: TypedArray,
+  argmax: TypedArray,
+  s: UnfoldSpec,
+  dx: TypedArray,
+): boolean {
+  const k = kernelsFor(g, argmax, dx);
+  if (!k) return false;
+  k.max_pool_scatter(
+    g.byteOffset,
+    argmax.byteOffset,
+    dx.byteOffset,
+    s.n * s.c,
+    s.h * s.w,
+    s.outH * s.outW,
+  );
+  return true;
+}
+
 /** The column sums' float64 accumulators, in the heap (a row's length; grown as rows grow). */
 let accumulators: Float32Array | null = null;
 

@@ -8,8 +8,9 @@ import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
 import { axpy, binary, unary } from "./elementwise.ts";
 import { reduce } from "./reduce.ts";
-import { fold, maxPool, unfold } from "./unfold.ts";
+import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { copyStrided } from "./movement.ts";
+import { acquire, release } from "./pool.ts";
 import { stridesOf } from "../shape.ts";
 import { setCpuKernels } from "./kernels.ts";
 import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
@@ -267,6 +268,32 @@ Deno.test({
       // (fewer than 16 sums are not put in the heap: the loop serves them)
       if (outer * inner >= 16) assert.ok(heapAddress(r.fast) >= 0, "the sums lie in the heap");
       same(r.fast, r.reference, `sum over n of [${outer}, ${n}, ${inner}]`);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "WebAssembly 2×2 max-pool backward gives the TypeScript loop's gradient, −0 and NaN included",
+  ignore,
+  fn: () => {
+    const g = new Generator(14);
+    for (const [h, w] of [[16, 16], [8, 6], [4, 2], [32, 40]]) {
+      const s = unfoldSpec("maxPool2d", [3, 4, h, w], {
+        kernel: 2,
+        stride: 2,
+        padValue: -Infinity,
+      });
+      const x = values(s.n * s.c * h * w, g);
+      const { out, argmax } = maxPool(x, s, "float32");
+      const grad = values(out.length, g);
+      // a reused block with old contents: every pixel must be written
+      const junk = acquire("float32", x.length, false);
+      junk.fill(7);
+      release(junk);
+      const r = both(() => maxPoolBackward(grad, argmax, s, "float32"));
+      assert.ok(heapAddress(r.fast) >= 0, "the gradient lies in the heap");
+      same(r.fast, r.reference, `pool backward ${h}×${w}`);
     }
   },
 });

@@ -50,6 +50,14 @@ export interface KernelExports extends GemmKernel {
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
+  max_pool_scatter(
+    g: number,
+    arg: number,
+    dx: number,
+    planes: number,
+    size: number,
+    per: number,
+  ): void;
   sum_cols(x: number, out: number, acc: number, n: number, inner: number): void;
   copy_runs(src: number, stride: number, dst: number, bytes: number, count: number): void;
   unfold_rows(...geometryThenPad: number[]): void;

@@ -3,8 +3,8 @@
  * its backward, same-shape add/sub/mul/div, a row or a value per row
  * broadcast over rows, `a + α·b`, e^x, σ and its
  * backward, the softmax's passes, row maxima and their positions, 2×2
- * max-pooling, a convolution's im2col and col2im, a strided copy's rows,
- * and column sums), written out as WebAssembly text. They run on arrays in the
+ * max-pooling and its backward, a convolution's im2col and col2im, a
+ * strided copy's rows, and column sums), written out as WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
  * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
  * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
@@ -804,6 +804,31 @@ function sumColumns(): void {
   emit(`  )`);
 }
 
+function maxPoolScatter(): void {
+  // 2×2 max-pool backward where the windows tile the input: each plane of
+  // `size` floats is zeroed (memory.fill, in cache), then each window's
+  // gradient written at its winner (argmax as float32, a plane index), as
+  // g + 0, which is what the loop's 0 + g gives (−0 becomes +0).
+  emit(
+    `  (func (export "max_pool_scatter") (param $g i32) (param $arg i32) (param $dx i32) (param $planes i32) (param $size i32) (param $per i32)`,
+  );
+  emit(`    (local $p i32) (local $k i32) (local $bytes i32)`);
+  emit(`    (local.set $bytes (i32.shl (local.get $size) (i32.const 2)))`);
+  emit(`    (block $dp (loop $lp (br_if $dp (i32.ge_u (local.get $p) (local.get $planes)))`);
+  emit(`      (memory.fill (local.get $dx) (i32.const 0) (local.get $bytes))`);
+  emit(`      (local.set $k (i32.const 0))`);
+  emit(`      (block $dk (loop $lk (br_if $dk (i32.ge_u (local.get $k) (local.get $per)))`);
+  emit(
+    `        (f32.store (i32.add (local.get $dx) (i32.shl (i32.trunc_f32_u (f32.load (local.get $arg))) (i32.const 2))) (f32.add (f32.load (local.get $g)) (f32.const 0)))`,
+  );
+  emit(`        (local.set $g (i32.add (local.get $g) (i32.const 4)))`);
+  emit(`        (local.set $arg (i32.add (local.get $arg) (i32.const 4)))`);
+  emit(`        (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $lk)))`);
+  emit(`      (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))`);
+  emit(`      (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $lp)))`);
+  emit(`  )`);
+}
+
 function copyRuns(): void {
   // `count` runs of `bytes` bytes, the k-th from src + k·stride to dst + k·bytes
   // (a strided copy's rows): memory.copy, the runtime's memmove, which moves
@@ -834,5 +859,6 @@ export function elementwiseFunctions(): string[] {
   im2col();
   copyRuns();
   sumColumns();
+  maxPoolScatter();
   return [...lines];
 }
