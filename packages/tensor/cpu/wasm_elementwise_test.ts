@@ -41,6 +41,11 @@ function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: stri
   }
 }
 
+/** The geometry of 2×2, stride-2 max-pooling of an NCHW input. */
+function pool2x2(shape: number[]) {
+  return unfoldSpec("maxPool2d", shape, { kernel: 2, stride: 2, padValue: -Infinity });
+}
+
 function both<T>(fn: () => T): { fast: T; reference: T } {
   const fast = fn();
   setCpuKernels("reference");
@@ -158,11 +163,7 @@ Deno.test({
   fn: () => {
     const g = new Generator(10);
     for (const [h, w] of [[16, 16], [9, 8], [32, 40], [6, 10]]) {
-      const s = unfoldSpec("maxPool2d", [4, 16, h, w], {
-        kernel: 2,
-        stride: 2,
-        padValue: -Infinity,
-      });
+      const s = pool2x2([4, 16, h, w]);
       // few distinct values, so windows tie; NaNs in some
       const x = heapArray(s.n * s.c * h * w, false)!;
       for (let i = 0; i < x.length; i++) {
@@ -279,11 +280,7 @@ Deno.test({
   fn: () => {
     const g = new Generator(14);
     for (const [h, w] of [[16, 16], [8, 6], [4, 2], [32, 40]]) {
-      const s = unfoldSpec("maxPool2d", [3, 4, h, w], {
-        kernel: 2,
-        stride: 2,
-        padValue: -Infinity,
-      });
+      const s = pool2x2([3, 4, h, w]);
       const x = values(s.n * s.c * h * w, g);
       const { out, argmax } = maxPool(x, s, "float32");
       const grad = values(out.length, g);
