@@ -37,8 +37,11 @@ recognize_lavapipe() {
   if [ ! -f "$lib/libvulkan_lvp.so" ] || [ ! -e "$lib/libvulkan.so.1" ]; then
     echo "lavapipe: downloading Debian's mesa-vulkan-drivers and libvulkan1 ..." >&2
     local apt o
-    apt="$(mktemp -d)"
-    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$cache"
+    if ! apt="$(mktemp -d 2>/dev/null)" ||
+      ! mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$cache" 2>/dev/null; then
+      echo "lavapipe: cannot make its folders; WebGPU uses the adapter Deno finds" >&2
+      return 0
+    fi
     o=(-qq -oDir::State::Lists="$apt/lists" -oDir::Cache="$apt/cache"
       -oAPT::Sandbox::User="$(id -un)")
     if ! apt-get "${o[@]}" update >/dev/null 2>&1 ||
@@ -49,10 +52,18 @@ recognize_lavapipe() {
     fi
     rm -rf "$apt" "$root"
     local deb
-    for deb in "$cache"/*.deb; do dpkg -x "$deb" "$root" || return 0; done
+    for deb in "$cache"/*.deb; do
+      if ! dpkg -x "$deb" "$root"; then
+        echo "lavapipe: cannot unpack $deb; WebGPU uses the adapter Deno finds" >&2
+        return 0
+      fi
+    done
   fi
-  printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.1.0"}}\n' \
-    "$lib/libvulkan_lvp.so" >"$manifest"
+  if ! printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.1.0"}}\n' \
+    "$lib/libvulkan_lvp.so" 2>/dev/null >"$manifest"; then
+    echo "lavapipe: cannot write $manifest; WebGPU uses the adapter Deno finds" >&2
+    return 0
+  fi
 
   probe='const a = await navigator.gpu?.requestAdapter(); if (!a) Deno.exit(1);'
   if ! LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" VK_ICD_FILENAMES="$manifest" \
