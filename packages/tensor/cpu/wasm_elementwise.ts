@@ -109,6 +109,61 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
 }
 
 /**
+ * Batch norm's normalisation of channel `ch` of `[N, C, inner]`:
+ * `y = x·scale + shift` in float64, as cpu/batch_norm.ts computes it.
+ */
+export function wasmBatchNormApply(
+  x: TypedArray,
+  y: TypedArray,
+  n: number,
+  c: number,
+  inner: number,
+  ch: number,
+  scale: number,
+  shift: number,
+): boolean {
+  const k = kernelsFor(x, y);
+  if (!k) return false;
+  const first = 4 * ch * inner;
+  k.bn_apply(x.byteOffset + first, y.byteOffset + first, n, inner, 4 * c * inner, scale, shift);
+  return true;
+}
+
+/**
+ * Batch norm's input gradient of channel `ch`:
+ * `dx = k·((g − a) − ((x − μ)·s)·b)` in float64, as cpu/batch_norm.ts computes it.
+ */
+export function wasmBatchNormGrad(
+  g: TypedArray,
+  x: TypedArray,
+  dx: TypedArray,
+  shape: { n: number; c: number; inner: number; ch: number },
+  k: number,
+  a: number,
+  mu: number,
+  s: number,
+  b: number,
+): boolean {
+  const kernels = kernelsFor(g, x, dx);
+  if (!kernels) return false;
+  const { n, c, inner, ch } = shape, first = 4 * ch * inner;
+  kernels.bn_grad(
+    g.byteOffset + first,
+    x.byteOffset + first,
+    dx.byteOffset + first,
+    n,
+    inner,
+    4 * c * inner,
+    k,
+    a,
+    mu,
+    s,
+    b,
+  );
+  return true;
+}
+
+/**
  * 2×2 max-pool backward for windows that tile the input: every plane zeroed,
  * then each window's gradient written at its winner.
  */

@@ -4,7 +4,8 @@
  * broadcast over rows, `a + α·b`, e^x, σ and its
  * backward, the softmax's passes, row maxima and their positions, 2×2
  * max-pooling and its backward, a convolution's im2col and col2im, a
- * strided copy's rows, and column sums), written out as WebAssembly text. They run on arrays in the
+ * strided copy's rows, column sums, and batch norm's elementwise passes),
+ * written out as WebAssembly text. They run on arrays in the
  * kernels' heap; each gives bit for bit what the TypeScript loop in
  * cpu/elementwise.ts, cpu/reduce.ts, cpu/softmax.ts or cpu/unfold.ts gives
  * (a test checks, NaN and signed zeros included; for e^x and σ, a float64
@@ -829,6 +830,87 @@ function maxPoolScatter(): void {
   emit(`  )`);
 }
 
+function batchNormPasses(): void {
+  // The batch-norm passes over one channel of [N, C, inner] float32s, in
+  // float64 as the TypeScript loops in cpu/batch_norm.ts compute them, two
+  // values a lane pair. The arrays' addresses are the channel's first run;
+  // runs are `stride` bytes apart (C·inner floats); the output is `out`.
+  const channelPass = (
+    name: string,
+    arrays: string[],
+    constants: string[],
+    value: (load: (a: string) => string, k: (c: string) => string) => string,
+  ) => {
+    const all = [...arrays, "out"];
+    emit(
+      `  (func (export "${name}") ${
+        all.map((a) => `(param $${a} i32)`).join(" ")
+      } (param $n i32) (param $inner i32) (param $stride i32) ${
+        constants.map((c) => `(param $${c} f64)`).join(" ")
+      }`,
+    );
+    emit(
+      `    (local $j i32) (local $i i32) (local $pairs i32) ${
+        constants.map((c) => `(local $v${c} v128)`).join(" ")
+      }`,
+    );
+    for (const c of constants) emit(`    (local.set $v${c} (f64x2.splat (local.get $${c})))`);
+    const k = (c: string) => `(local.get $v${c})`;
+    emit(
+      `    (local.set $pairs (i32.shl (i32.and (local.get $inner) (i32.const -2)) (i32.const 2)))`,
+    );
+    emit(`    (block $dj (loop $lj (br_if $dj (i32.ge_u (local.get $j) (local.get $n)))`);
+    emit(`      (local.set $i (i32.const 0))`);
+    emit(`      (block $di (loop $li (br_if $di (i32.ge_u (local.get $i) (local.get $pairs)))`);
+    const two = (a: string) =>
+      `(f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $${a}) (local.get $i))))`;
+    emit(
+      `        (v128.store64_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero ${
+        value(two, k)
+      }))`,
+    );
+    emit(`        (local.set $i (i32.add (local.get $i) (i32.const 8))) (br $li)))`);
+    // an odd run's last value (the second lane computes nothing stored)
+    const one = (a: string) =>
+      `(f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $${a}) (local.get $i))))`;
+    emit(`      (if (i32.and (local.get $inner) (i32.const 1)) (then`);
+    emit(
+      `        (v128.store32_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero ${
+        value(one, k)
+      }))))`,
+    );
+    for (const a of all) {
+      emit(`      (local.set $${a} (i32.add (local.get $${a}) (local.get $stride)))`);
+    }
+    emit(`      (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $lj)))`);
+    emit(`  )`);
+  };
+  const f = (op: string, a: string, b: string) => `(f64x2.${op} ${a} ${b})`;
+  // y = x·scale + shift
+  channelPass(
+    "bn_apply",
+    ["x"],
+    ["scale", "shift"],
+    (v, k) => f("add", f("mul", v("x"), k("scale")), k("shift")),
+  );
+  // dx = k·((g − a) − ((x − μ)·s)·b)
+  channelPass(
+    "bn_grad",
+    ["g", "x"],
+    ["k", "a", "mu", "s", "b"],
+    (v, k) =>
+      f(
+        "mul",
+        k("k"),
+        f(
+          "sub",
+          f("sub", v("g"), k("a")),
+          f("mul", f("mul", f("sub", v("x"), k("mu")), k("s")), k("b")),
+        ),
+      ),
+  );
+}
+
 function copyRuns(): void {
   // `count` runs of `bytes` bytes, the k-th from src + k·stride to dst + k·bytes
   // (a strided copy's rows): memory.copy, the runtime's memmove, which moves
@@ -860,5 +942,6 @@ export function elementwiseFunctions(): string[] {
   copyRuns();
   sumColumns();
   maxPoolScatter();
+  batchNormPasses();
   return [...lines];
 }
