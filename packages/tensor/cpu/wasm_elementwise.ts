@@ -186,6 +186,8 @@ export function wasmMaxPoolScatter(
   return true;
 }
 
+/** The widest rows {@link wasmSumColumns} sums (wider ones take the TypeScript loop). */
+const MAX_SUMMED_COLUMNS = 1 << 16;
 /** The column sums' float64 accumulators, in the heap (a row's length; grown as rows grow). */
 let accumulators: Float32Array | null = null;
 
@@ -200,6 +202,8 @@ export function wasmSumColumns(
   n: number,
   inner: number,
 ): boolean {
+  // the accumulators stay in the heap, which never shrinks: rows of up to 64 Ki columns
+  if (inner > MAX_SUMMED_COLUMNS) return false;
   const k = kernelsFor(x, out);
   if (!k) return false;
   if (!accumulators || accumulators.length < 2 * inner) {
