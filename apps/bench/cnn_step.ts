@@ -22,9 +22,9 @@ import {
 } from "@recognize/tensor";
 import { kernelPaths, median, PEER_ROUNDS, report, runPeer, timeIt } from "./timing.ts";
 
-async function stepSeconds(device: Backend): Promise<number> {
-  const g = new Generator(5);
-  const net = new Sequential(
+/** The benchmark network: conv 3×3 → 32, ReLU, pool; conv 3×3 → 64, ReLU, pool; linear → 36. */
+export function benchCnn(device: Backend, g: Generator): Sequential {
+  return new Sequential(
     new Conv2d(1, 32, 3, { padding: 1, device, generator: g }),
     new ReLU(),
     new MaxPool2d(2),
@@ -34,6 +34,11 @@ async function stepSeconds(device: Backend): Promise<number> {
     new Flatten(),
     new Linear(64 * 8 * 8, 36, { device, generator: g }),
   );
+}
+
+async function stepSeconds(device: Backend): Promise<number> {
+  const g = new Generator(5);
+  const net = benchCnn(device, g);
   const opt = new SGD(net.parameters(), { lr: 0.01 });
   using x = randUniform([64, 1, 32, 32], 0, 1, { device, generator: g });
   using y = tensor(Array.from({ length: 64 }, (_, i) => i % 36), { device });

@@ -9,6 +9,7 @@ import { DEVICE_FLAG, deviceFromFlag, runCommand, userPath } from "@recognize/cl
 import { benchSgemm } from "./sgemm.ts";
 import { benchMlpEpoch } from "./mlp_epoch.ts";
 import { benchCnnStep } from "./cnn_step.ts";
+import { benchCnnEpoch } from "./cnn_epoch.ts";
 import { benchOcrPhoto } from "./ocr_photo.ts";
 
 const BENCHES: Record<
@@ -33,6 +34,11 @@ const BENCHES: Record<
   cnn_step: {
     description: "one training step of conv32-pool-conv64-pool-linear36 at batch 64",
     run: (device, flags) => benchCnnStep(device, { torch: flags.torch as string | undefined }),
+  },
+  cnn_epoch: {
+    description:
+      "one epoch of that CNN over 10,800 samples at batch 64 through the Q6 trainer (the GPU target's epoch)",
+    run: (device) => benchCnnEpoch(device),
   },
   ocr_photo: {
     description:
