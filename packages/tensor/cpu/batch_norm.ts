@@ -19,6 +19,7 @@ export function batchNorm(
   // every entry of y is written below: no zero-filling pass first
   const y = acquire(dtype, x.length, false), mean = acquire(dtype, c), invstd = acquire(dtype, c);
   const m = n * inner;
+  const t = { x, y, weight, bias, mean, invstd, n, c, inner, eps };
   // the statistics of four channels side by side: four independent chains of additions
   // instead of one that waits on itself, each channel's sums in the one-channel loop's order
   let ch = 0;
@@ -45,10 +46,10 @@ export function batchNorm(
         q3 += d3 * d3;
       }
     }
-    normalize(x, y, weight, bias, mean, invstd, n, c, inner, eps, ch, m0, q0 / m);
-    normalize(x, y, weight, bias, mean, invstd, n, c, inner, eps, ch + 1, m1, q1 / m);
-    normalize(x, y, weight, bias, mean, invstd, n, c, inner, eps, ch + 2, m2, q2 / m);
-    normalize(x, y, weight, bias, mean, invstd, n, c, inner, eps, ch + 3, m3, q3 / m);
+    normalize(t, ch, m0, q0 / m);
+    normalize(t, ch + 1, m1, q1 / m);
+    normalize(t, ch + 2, m2, q2 / m);
+    normalize(t, ch + 3, m3, q3 / m);
   }
   for (; ch < c; ch++) {
     let sum = 0;
@@ -65,32 +66,35 @@ export function batchNorm(
         sq += d * d;
       }
     }
-    normalize(x, y, weight, bias, mean, invstd, n, c, inner, eps, ch, mu, sq / m);
+    normalize(t, ch, mu, sq / m);
   }
   return { y, mean, invstd };
 }
 
 /** One channel's statistics stored and its values normalised, from its mean and variance. */
 function normalize(
-  x: TypedArray,
-  y: TypedArray,
-  weight: TypedArray,
-  bias: TypedArray,
-  mean: TypedArray,
-  invstd: TypedArray,
-  n: number,
-  c: number,
-  inner: number,
-  eps: number,
+  t: {
+    x: TypedArray;
+    y: TypedArray;
+    weight: TypedArray;
+    bias: TypedArray;
+    mean: TypedArray;
+    invstd: TypedArray;
+    n: number;
+    c: number;
+    inner: number;
+    eps: number;
+  },
   ch: number,
   mu: number,
   variance: number,
 ): void {
-  const is = 1 / Math.sqrt(variance + eps);
-  mean[ch] = mu;
-  invstd[ch] = is;
-  const scale = is * weight[ch], shift = bias[ch] - mu * scale;
-  if (wasmBatchNormApply(x, y, n, c, inner, ch, scale, shift)) return;
+  const { x, y, n, c, inner } = t;
+  const is = 1 / Math.sqrt(variance + t.eps);
+  t.mean[ch] = mu;
+  t.invstd[ch] = is;
+  const scale = is * t.weight[ch], shift = t.bias[ch] - mu * scale;
+  if (wasmBatchNormApply(x, y, { n, c, inner, ch }, scale, shift)) return;
   for (let b = 0; b < n; b++) {
     const o = (b * c + ch) * inner;
     for (let i = 0; i < inner; i++) y[o + i] = x[o + i] * scale + shift;

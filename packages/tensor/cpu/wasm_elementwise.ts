@@ -115,16 +115,13 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
 export function wasmBatchNormApply(
   x: TypedArray,
   y: TypedArray,
-  n: number,
-  c: number,
-  inner: number,
-  ch: number,
+  shape: { n: number; c: number; inner: number; ch: number },
   scale: number,
   shift: number,
 ): boolean {
   const k = kernelsFor(x, y);
   if (!k) return false;
-  const first = 4 * ch * inner;
+  const { n, c, inner, ch } = shape, first = 4 * ch * inner;
   k.bn_apply(x.byteOffset + first, y.byteOffset + first, n, inner, 4 * c * inner, scale, shift);
   return true;
 }
