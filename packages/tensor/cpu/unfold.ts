@@ -90,6 +90,12 @@ export function foldInto(cols: TypedArray, s: UnfoldSpec, out: TypedArray): void
   }
 }
 
+/** 2×2 windows at stride 2, without padding or dilation (every CNN's pooling here). */
+function isPool2x2(s: UnfoldSpec): boolean {
+  return s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
+    s.dh === 1 && s.dw === 1;
+}
+
 /** Max-pooling with the position of each maximum (first in window order on ties). */
 export function maxPool(
   x: TypedArray,
@@ -98,10 +104,7 @@ export function maxPool(
 ): { out: TypedArray; argmax: TypedArray } {
   const L = s.outH * s.outW, planes = s.n * s.c;
   const out = acquire(dtype, planes * L, false), argmax = acquire(dtype, planes * L, false);
-  if (
-    s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
-    s.dh === 1 && s.dw === 1 && 2 * s.outH <= s.h && 2 * s.outW <= s.w
-  ) {
+  if (isPool2x2(s) && 2 * s.outH <= s.h && 2 * s.outW <= s.w) {
     if (!wasmMaxPool2x2(x, s, out, argmax)) maxPool2x2(x, s, out, argmax);
   } else maxPoolWindows(x, s, out, argmax);
   return { out, argmax };
@@ -195,10 +198,10 @@ export function maxPoolBackward(
   s: UnfoldSpec,
   dtype: DType,
 ): TypedArray {
-  if (
-    s.kh === 2 && s.kw === 2 && s.sh === 2 && s.sw === 2 && s.ph === 0 && s.pw === 0 &&
-    s.dh === 1 && s.dw === 1 && 2 * s.outH === s.h && 2 * s.outW === s.w
-  ) return maxPool2x2Backward(g, argmax, s, dtype);
+  // the windows tile the input: every pixel in exactly one
+  if (isPool2x2(s) && 2 * s.outH === s.h && 2 * s.outW === s.w) {
+    return maxPool2x2Backward(g, argmax, s, dtype);
+  }
   return maxPoolBackwardWindows(g, argmax, s, dtype);
 }
 
