@@ -543,6 +543,25 @@ function im2col(): void {
   const bytes = (a: string) => `(i32.shl ${a} (i32.const 2))`;
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
   const max = (a: string, b: string) => `(select ${a} ${b} (i32.gt_s ${a} ${b}))`;
+  /** `stmt` for $i in [from, to), one at a time. */
+  const scalar = (from: string, to: string, stmt: string) => {
+    emit(`      (local.set $i ${from})`);
+    emit(`      (block $ds (loop $ls (br_if $ds (i32.ge_s ${get("i")} ${to}))`);
+    emit(`        ${stmt}`);
+    emit(`        (local.set $i (i32.add ${get("i")} (i32.const 1))) (br $ls)))`);
+  };
+  /** The byte address of element $i of the row at `base`. */
+  const at = (base: string) => add(get(base), bytes(get("i")));
+  /** unfold: the pad value into the column row at $o, columns [from, to). */
+  const padRange = (from: string, to: string) =>
+    scalar(from, to, `(f32.store ${at("o")} (local.get $pad))`);
+  /** $o: the byte address of output row $oy of the current column block. */
+  const setColumnRow = () =>
+    emit(
+      `      (local.set $o ${
+        add(get("cols"), bytes(add(get("base"), mul(get("oy"), get("outW")))))
+      })`,
+    );
   for (const kind of ["unfold", "fold"] as const) {
     emit(
       `  (func (export "${kind}_rows") ${params}${kind === "unfold" ? " (param $pad f32)" : ""}`,
@@ -657,27 +676,16 @@ function im2col(): void {
               // every row: pad columns if valid, the whole row if not
               emit(`      (local.set $src ${get("oy")}) (local.set $y ${get("i")})`);
               loop("oy", get("outH"), () => {
-                emit(
-                  `      (local.set $o ${
-                    add(get("cols"), bytes(add(get("base"), mul(get("oy"), get("outW")))))
-                  })`,
-                );
-                const store = `(f32.store ${add(get("o"), bytes(get("i")))} (local.get $pad))`;
-                const fill = (from: string, to: string) => {
-                  emit(`      (local.set $i ${from})`);
-                  emit(`      (block $df (loop $lf (br_if $df (i32.ge_s ${get("i")} ${to}))`);
-                  emit(`        ${store}`);
-                  emit(`        (local.set $i (i32.add ${get("i")} (i32.const 1))) (br $lf)))`);
-                };
+                setColumnRow();
                 emit(
                   `      (if (i32.and (i32.ge_s ${get("oy")} ${get("src")}) (i32.lt_s ${
                     get("oy")
                   } ${get("y")})) (then`,
                 );
-                fill("(i32.const 0)", get("lo"));
-                fill(get("hi"), get("outW"));
+                padRange("(i32.const 0)", get("lo"));
+                padRange(get("hi"), get("outW"));
                 emit(`      ) (else`);
-                fill("(i32.const 0)", get("outW"));
+                padRange("(i32.const 0)", get("outW"));
                 emit(`      ))`);
               });
               emit(`      ) (else`);
@@ -689,11 +697,7 @@ function im2col(): void {
                 }))`,
               );
               // o: the column row's byte address; src: the input row's, at output column 0
-              emit(
-                `      (local.set $o ${
-                  add(get("cols"), bytes(add(get("base"), mul(get("oy"), get("outW")))))
-                })`,
-              );
+              setColumnRow();
               emit(
                 `      (local.set $src ${
                   add(get("x"), bytes(add(add(get("plane"), mul(get("y"), get("w"))), get("off"))))
@@ -702,16 +706,7 @@ function im2col(): void {
               const outside = `(i32.or (i32.lt_s ${get("y")} (i32.const 0)) (i32.ge_s ${get("y")} ${
                 get("h")
               }))`;
-              const scalar = (from: string, to: string, stmt: string) => {
-                emit(`      (local.set $i ${from})`);
-                emit(`      (block $ds (loop $ls (br_if $ds (i32.ge_s ${get("i")} ${to}))`);
-                emit(`        ${stmt}`);
-                emit(`        (local.set $i (i32.add ${get("i")} (i32.const 1))) (br $ls)))`);
-              };
-              const at = (base: string) => add(get(base), bytes(get("i")));
               if (kind === "unfold") {
-                const padRange = (from: string, to: string) =>
-                  scalar(from, to, `(f32.store ${at("o")} (local.get $pad))`);
                 emit(`      (if ${outside} (then`);
                 padRange("(i32.const 0)", get("outW"));
                 emit(`      ) (else`);
