@@ -20,7 +20,7 @@ import {
   tensor,
   withCpuKernels,
 } from "@recognize/tensor";
-import { kernelPaths, median, PEER_ROUNDS, report, runPeer, timeIt } from "./timing.ts";
+import { kernelPaths, report, runPeer, timeIt, timeWithPeer } from "./timing.ts";
 
 /** The benchmark network: conv 3×3 → 32, ReLU, pool; conv 3×3 → 64, ReLU, pool; linear → 36. */
 export function benchCnn(device: Backend, g: Generator): Sequential {
@@ -84,8 +84,7 @@ async function torchStep(
 
 /**
  * Time the step on the device and with the TypeScript reference kernels.
- * With PyTorch, its step and ours are timed in turn, three rounds (this
- * machine's second core is at times shared, which slows both for a while).
+ * With PyTorch, its step and ours are timed in turn ({@link timeWithPeer}).
  *
  * @param device The device.
  * @param options `torch`: a Python interpreter with PyTorch to time the same step on the CPU.
@@ -96,26 +95,20 @@ export async function benchCnnStep(
 ): Promise<void> {
   const base = await withCpuKernels("reference", () => stepSeconds(cpuBackend()));
   const paths = kernelPaths(device);
-  let python = options.torch;
-  const ours: number[][] = paths.map(() => []), torch: number[] = [];
-  let torchInfo = "";
-  for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
-    if (python) {
-      const t = await torchStep(python);
-      if (t === null) {
-        console.error(`note: ${python} with PyTorch is not available; no PyTorch figure`);
-        python = undefined;
-      } else {
-        torch.push(t.seconds);
-        torchInfo = `pytorch ${t.version} cpu, ${t.threads} threads`;
-      }
-    }
-    for (const [i, path] of paths.entries()) {
-      ours[i].push(await withCpuKernels(path.kernels, () => stepSeconds(device)));
-    }
-  }
+  const results = await timeWithPeer(
+    paths,
+    (path) => withCpuKernels(path.kernels, () => stepSeconds(device)),
+    {
+      name: "PyTorch",
+      python: options.torch,
+      time: async (py) => {
+        const t = await torchStep(py);
+        return t && { seconds: t.seconds, about: `pytorch ${t.version} cpu, ${t.threads} threads` };
+      },
+    },
+  );
   for (const [i, path] of paths.entries()) {
-    const seconds = median(ours[i]);
+    const { seconds, peer } = results[i];
     report({
       bench: "cnn_step",
       device: device.name,
@@ -125,12 +118,12 @@ export async function benchCnnStep(
       baseline: "cpu typescript reference",
       baseline_seconds: base,
       ratio: base / seconds,
-      ...(torch.length === ours[i].length
+      ...(peer
         ? {
-          torch: torchInfo,
-          torch_seconds: median(torch),
-          torch_ratio: median(torch.map((s, r) => s / ours[i][r])),
-          rounds: torch.length,
+          torch: peer.about,
+          torch_seconds: peer.seconds,
+          torch_ratio: peer.ratio,
+          rounds: peer.rounds,
         }
         : {}),
     });

@@ -13,7 +13,7 @@
 
 import { Mlp } from "@recognize/nn";
 import { type Backend, cpuBackend, Generator, tensor, withCpuKernels } from "@recognize/tensor";
-import { kernelPaths, median, PEER_ROUNDS, report, runPeer } from "./timing.ts";
+import { kernelPaths, median, report, runPeer, timeWithPeer } from "./timing.ts";
 
 const N = 10800;
 
@@ -74,9 +74,7 @@ async function numpySeconds(python: string, batch: number): Promise<number | nul
 
 /**
  * Time one epoch on the device and with the TypeScript reference kernels.
- * With NumPy, its epoch and ours are timed in turn, three rounds, and each
- * round's ratio compares runs seconds apart: this machine's second core is
- * at times shared with a neighbour, which slows both for a while.
+ * With NumPy, its epoch and ours are timed in turn ({@link timeWithPeer}).
  *
  * @param device The device.
  * @param options `numpy`: a Python interpreter with NumPy to time the same epoch.
@@ -89,21 +87,22 @@ export async function benchMlpEpoch(
   let python = options.numpy;
   for (const batch of [32, 256]) {
     const base = await withCpuKernels("reference", () => epochSeconds(cpuBackend(), batch, 1));
-    const ours: number[][] = paths.map(() => []), numpy: number[] = [];
-    for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
-      if (python) {
-        const s = await numpySeconds(python, batch);
-        if (s === null) {
-          console.error(`note: ${python} with NumPy is not available; no NumPy figure`);
-          python = undefined;
-        } else numpy.push(s);
-      }
-      for (const [i, path] of paths.entries()) {
-        ours[i].push(await withCpuKernels(path.kernels, () => epochSeconds(device, batch, 5)));
-      }
-    }
+    const results = await timeWithPeer(
+      paths,
+      (path) => withCpuKernels(path.kernels, () => epochSeconds(device, batch, 5)),
+      {
+        name: "NumPy",
+        python,
+        time: async (py) => {
+          const seconds = await numpySeconds(py, batch);
+          return seconds === null ? null : { seconds };
+        },
+      },
+    );
+    // NumPy missing at the first batch size: not asked again at the next
+    if (!results[0]?.peer) python = undefined;
     for (const [i, path] of paths.entries()) {
-      const seconds = median(ours[i]);
+      const { seconds, peer } = results[i];
       report({
         bench: "mlp_epoch",
         device: device.name,
@@ -114,12 +113,8 @@ export async function benchMlpEpoch(
         baseline: "cpu typescript reference",
         baseline_seconds: base,
         ratio: base / seconds,
-        ...(numpy.length === ours[i].length
-          ? {
-            numpy_seconds: median(numpy),
-            numpy_ratio: median(numpy.map((s, r) => s / ours[i][r])),
-            rounds: numpy.length,
-          }
+        ...(peer
+          ? { numpy_seconds: peer.seconds, numpy_ratio: peer.ratio, rounds: peer.rounds }
           : {}),
       });
     }

@@ -86,7 +86,68 @@ export async function runPeer(
 }
 
 /** Rounds of peer-then-ours when a peer (NumPy, PyTorch) is timed: each round's ratio, the median reported. */
-export const PEER_ROUNDS = 3;
+const PEER_ROUNDS = 3;
+
+/** A peer library's time for the same work, and what ran it. */
+export interface PeerTime {
+  seconds: number;
+  /** E.g. `pytorch 1.13 cpu, 2 threads`. */
+  about?: string;
+}
+
+/** Per path: our median seconds and, when the peer ran, its median and each round's ratio's median. */
+export interface PeerComparison {
+  seconds: number;
+  peer?: { seconds: number; ratio: number; rounds: number; about?: string };
+}
+
+/**
+ * Time our paths in turn with a peer: three rounds of the peer's run then
+ * each of ours, so that each round's ratio (the peer's time over ours)
+ * compares runs seconds apart (this machine's second core is at times shared
+ * with a neighbour, which slows both for a while). Without a peer, or when it
+ * is unavailable (said once), one round of ours.
+ *
+ * @param paths Our kernel paths.
+ * @param ours Our time on a path.
+ * @param peer The peer's name for messages, its Python (or none), and its timing.
+ * @returns One comparison per path.
+ */
+export async function timeWithPeer(
+  paths: KernelPath[],
+  ours: (path: KernelPath) => Promise<number>,
+  peer: { name: string; python?: string; time: (python: string) => Promise<PeerTime | null> },
+): Promise<PeerComparison[]> {
+  let python = peer.python;
+  const mine: number[][] = paths.map(() => []), theirs: number[] = [];
+  let about: string | undefined;
+  for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
+    if (python) {
+      const t = await peer.time(python);
+      if (t === null) {
+        console.error(`note: ${python} with ${peer.name} is not available; no ${peer.name} figure`);
+        python = undefined;
+      } else {
+        theirs.push(t.seconds);
+        about = t.about;
+      }
+    }
+    for (const [i, path] of paths.entries()) mine[i].push(await ours(path));
+  }
+  return mine.map((times) => ({
+    seconds: median(times),
+    ...(theirs.length === times.length
+      ? {
+        peer: {
+          seconds: median(theirs),
+          ratio: median(theirs.map((s, r) => s / times[r])),
+          rounds: theirs.length,
+          about,
+        },
+      }
+      : {}),
+  }));
+}
 
 /** Print one JSON result line. */
 export function report(result: Record<string, unknown>): void {
