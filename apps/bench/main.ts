@@ -25,7 +25,11 @@ const BENCHES: Record<
   sgemm: {
     description:
       "matrix products at the homework MLP's shapes and 1024³ (4096³ on WebGPU or with --large)",
-    run: (device, flags) => benchSgemm(device, { large: Boolean(flags.large) }),
+    run: (device, flags) =>
+      benchSgemm(device, {
+        large: Boolean(flags.large),
+        tilings: flags.tilings as string | undefined,
+      }),
   },
   mlp_epoch: {
     description: "one epoch of the homework MLP over 10,800 samples at batch 32 and 256",
@@ -63,6 +67,12 @@ await runCommand({
       placeholder: "NAME",
     },
     large: { type: "boolean", description: "Include the largest CPU shapes (slow)" },
+    tilings: {
+      type: "string",
+      description:
+        "sgemm on WebGPU: time each of these matmul tilings at every shape instead (all, or names with commas)",
+      placeholder: "NAMES",
+    },
     numpy: {
       type: "string",
       description:

@@ -6,7 +6,17 @@
  * @module
  */
 
-import { type Backend, cpuBackend, noGrad, randNormal, withCpuKernels } from "@recognize/tensor";
+import {
+  type Backend,
+  chooseTiling,
+  cpuBackend,
+  MATMUL_TILINGS,
+  noGrad,
+  randNormal,
+  splitK,
+  WebGpuBackend,
+  withCpuKernels,
+} from "@recognize/tensor";
 import { kernelPaths, report, timeIt } from "./timing.ts";
 
 interface Shape {
@@ -28,6 +38,14 @@ export function sgemmShapes(backend: Backend, large: boolean): Shape[] {
     { label: "mlp dW b256 (Xᵀ·dY)", m: 1024, n: 64, k: 256, transA: true },
     { label: "square 1024", m: 1024, n: 1024, k: 1024 },
   ];
+  if (backend.name === "webgpu") {
+    // the benchmark CNN at batch 64 (conv2d is one product over the batch):
+    // conv2's forward, W·cols, and the filters' gradients, long-K products
+    // of few blocks that are split over K
+    shapes.push({ label: "cnn conv2 b64", m: 64, n: 16384, k: 288 });
+    shapes.push({ label: "cnn conv2 dW b64", m: 64, n: 288, k: 16384, transB: true });
+    shapes.push({ label: "cnn conv1 dW b64", m: 32, n: 9, k: 65536, transB: true });
+  }
   if (backend.name === "webgpu" || large) {
     shapes.push({ label: "square 4096", m: 4096, n: 4096, k: 4096 });
   }
@@ -37,13 +55,19 @@ export function sgemmShapes(backend: Backend, large: boolean): Shape[] {
 async function seconds(backend: Backend, s: Shape): Promise<number> {
   using a = randNormal(s.transA ? [s.k, s.m] : [s.m, s.k], 0, 1, { device: backend });
   using b = randNormal(s.transB ? [s.n, s.k] : [s.k, s.n], 0, 1, { device: backend });
-  return await timeIt(
+  // on a GPU, enough products back to back per wait that the wait's latency
+  // does not count (about a GFLOP per timed call)
+  const reps = backend.name === "cpu" ? 1 : Math.min(256, Math.ceil(1e9 / (2 * s.m * s.n * s.k)));
+  const t = await timeIt(
     () => {
-      noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
+      for (let r = 0; r < reps; r++) {
+        noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
+      }
     },
     backend,
     { minSeconds: s.m * s.n * s.k > 1e9 ? 3 : 1 },
   );
+  return t / reps;
 }
 
 /**
@@ -55,8 +79,9 @@ async function seconds(backend: Backend, s: Shape): Promise<number> {
  */
 export async function benchSgemm(
   backend: Backend,
-  options: { large?: boolean } = {},
+  options: { large?: boolean; tilings?: string } = {},
 ): Promise<void> {
+  if (options.tilings !== undefined) return await benchTilings(backend, options.tilings);
   const paths = kernelPaths(backend);
   for (const s of sgemmShapes(backend, options.large ?? false)) {
     const flops = 2 * s.m * s.n * s.k;
@@ -70,6 +95,7 @@ export async function benchSgemm(
         bench: "sgemm",
         device: backend.name,
         kernels: path.label,
+        ...(backend.name === "webgpu" ? { tiling: tilingName(s) } : {}),
         shape: s.label,
         m: s.m,
         n: s.n,
@@ -84,6 +110,60 @@ export async function benchSgemm(
           }
           : {}),
       });
+    }
+  }
+}
+
+/** The name of the tiling the WebGPU backend picks for a shape. */
+function tilingName(s: Shape): string {
+  const t = chooseTiling(1, s.m, s.n);
+  return Object.entries(MATMUL_TILINGS).find(([, v]) => v === t)?.[0] ?? JSON.stringify(t);
+}
+
+/**
+ * WebGPU only: every shape with each named matmul tiling (`all`, or names
+ * separated by commas), one line each, to choose the tilings on a GPU.
+ */
+async function benchTilings(backend: Backend, names: string): Promise<void> {
+  if (!(backend instanceof WebGpuBackend)) {
+    throw new Error("--tilings compares WebGPU matmul kernels: add --device webgpu");
+  }
+  const chosen = names === "all" ? Object.keys(MATMUL_TILINGS) : names.split(",");
+  for (const name of chosen) {
+    if (!MATMUL_TILINGS[name]) {
+      throw new Error(
+        `no matmul tiling "${name}" (have ${Object.keys(MATMUL_TILINGS).join(", ")})`,
+      );
+    }
+  }
+  for (const s of sgemmShapes(backend, true)) {
+    for (const name of chosen) {
+      const tiling = MATMUL_TILINGS[name];
+      const blocks = Math.ceil(s.m / tiling.bm) * Math.ceil(s.n / tiling.bn);
+      // where K is split, the same tiling unsplit too
+      const splits = splitK(1, blocks, s.k, tiling.bk) > 1 ? [true, false] : [true];
+      for (const split of splits) {
+        backend.matmulTiling = tiling;
+        backend.matmulSplitK = split;
+        try {
+          const t = await seconds(backend, s);
+          report({
+            bench: "sgemm_tiling",
+            device: backend.name,
+            tiling: name,
+            ...(split && splits.length > 1 ? { split_k: splitK(1, blocks, s.k, tiling.bk) } : {}),
+            shape: s.label,
+            m: s.m,
+            n: s.n,
+            k: s.k,
+            seconds: t,
+            gflops: (2 * s.m * s.n * s.k) / t / 1e9,
+          });
+        } finally {
+          backend.matmulTiling = null;
+          backend.matmulSplitK = true;
+        }
+      }
     }
   }
 }

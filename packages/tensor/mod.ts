@@ -76,6 +76,12 @@ export * from "./batch_norm.ts";
 export * from "./gradcheck.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { WebGpuBackend } from "./webgpu/backend.ts";
+export {
+  chooseTiling,
+  MATMUL_TILINGS,
+  type MatmulTiling,
+  splitK,
+} from "./webgpu/kernels/matmul.wgsl.ts";
 export type { PoolStats } from "./webgpu/pool.ts";
 export { matmulReference } from "./cpu/matmul.ts";
 export { type CpuKernels, cpuKernels, setCpuKernels, withCpuKernels } from "./cpu/kernels.ts";

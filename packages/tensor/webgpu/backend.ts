@@ -19,7 +19,13 @@ import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
 import { axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
 import { reduceGroupKernel, reduceThreadKernel } from "./kernels/reduce.wgsl.ts";
-import { MATMUL_TILE, matmulKernel } from "./kernels/matmul.wgsl.ts";
+import {
+  chooseTiling,
+  kSlice,
+  matmulKernel,
+  type MatmulTiling,
+  splitK,
+} from "./kernels/matmul.wgsl.ts";
 import {
   concatPieceKernel,
   copyStridedKernel,
@@ -46,6 +52,35 @@ import {
 const SLOT = 256;
 const RING_SLOTS = 4096;
 const MAX_WG = 65535;
+/** Bind groups kept before the cache starts over. */
+const BIND_GROUP_CACHE = 4096;
+
+/** A bind group layout for one pattern of storage access, and its pipeline layout. */
+interface Layout {
+  /** One letter per storage binding: `r` read-only, `w` read-write. */
+  access: string;
+  group: GPUBindGroupLayout;
+  pipeline: GPUPipelineLayout;
+}
+
+interface Pipeline {
+  pipeline: GPUComputePipeline;
+  layout: Layout;
+}
+
+/** How a kernel declares each storage binding after the parameter block, as `r`/`w` letters. */
+export function storageAccess(kernel: Kernel): string {
+  const access = new Array<string>(kernel.bindings).fill("?");
+  for (const m of kernel.code.matchAll(/@binding\((\d+)\)\s*var<storage,\s*(read_write|read)>/g)) {
+    access[Number(m[1]) - 1] = m[2] === "read" ? "r" : "w";
+  }
+  if (access.includes("?")) {
+    throw new Error(
+      `internal: a kernel declares ${access.join("")} of its ${kernel.bindings} bindings`,
+    );
+  }
+  return access.join("");
+}
 
 /** Split `groups` workgroups over x and y, each at most 65,535. */
 export function grid(groups: number): [number, number] {
@@ -69,7 +104,11 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly adapterInfo: string;
   readonly #pool: BufferPool;
   readonly #maxBinding: number;
-  #pipelines = new Map<string, GPUComputePipeline>();
+  #pipelines = new Map<string, Pipeline>();
+  #layouts = new Map<string, Layout>();
+  #bindGroups = new Map<string, GPUBindGroup>();
+  #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextBufferId = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #ring: GPUBuffer;
@@ -81,6 +120,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   #errors: string[] = [];
   /** Most matrices one matmul dispatch covers (the z dimension's limit); tests lower it. */
   maxBatchPerDispatch = MAX_WG;
+  /** A matmul tiling to use for every shape instead of the chosen one (benchmarks, tests). */
+  matmulTiling: MatmulTiling | null = null;
+  /** Whether long-K products of few blocks are split over K (benchmarks turn it off to compare). */
+  matmulSplitK = true;
 
   constructor(device: GPUDevice, adapterInfo: string) {
     this.device = device;
@@ -111,6 +154,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   /** Free every pooled buffer that is not in use. */
   trim(): void {
     this.flush();
+    this.#bindGroups.clear(); // they hold the buffers the pool is about to destroy
     this.#pool.trim();
   }
 
@@ -124,17 +168,71 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return this.#pool.acquire(bytes, forUpload);
   }
 
-  #pipeline(kernel: Kernel): GPUComputePipeline {
+  #pipeline(kernel: Kernel): Pipeline {
     let p = this.#pipelines.get(kernel.code);
     if (!p) {
+      const access = storageAccess(kernel);
+      let layout = this.#layouts.get(access);
+      if (!layout) {
+        // the parameter block at a dynamic offset into the ring, then the
+        // storage buffers as the kernel declares them
+        const group = this.device.createBindGroupLayout({
+          entries: [
+            {
+              binding: 0,
+              visibility: GPUShaderStage.COMPUTE,
+              buffer: { type: "uniform", hasDynamicOffset: true },
+            },
+            ...[...access].map((a, k) => ({
+              binding: k + 1,
+              visibility: GPUShaderStage.COMPUTE,
+              buffer: { type: a === "w" ? "storage" as const : "read-only-storage" as const },
+            })),
+          ],
+        });
+        const pipeline = this.device.createPipelineLayout({ bindGroupLayouts: [group] });
+        layout = { access, group, pipeline };
+        this.#layouts.set(access, layout);
+      }
       const module = this.device.createShaderModule({ code: kernel.code });
-      p = this.device.createComputePipeline({
-        layout: "auto",
-        compute: { module, entryPoint: "main" },
-      });
+      p = {
+        pipeline: this.device.createComputePipeline({
+          layout: layout.pipeline,
+          compute: { module, entryPoint: "main" },
+        }),
+        layout,
+      };
       this.#pipelines.set(kernel.code, p);
     }
     return p;
+  }
+
+  /**
+   * The bind group of these buffers under a layout. A training loop binds
+   * the same pooled buffers step after step, and making a bind group costs
+   * more on the host than encoding the dispatch, so they are kept (until a
+   * trim destroys buffers, or too many have piled up).
+   */
+  #bindGroup(layout: Layout, buffers: readonly GpuBuffer[]): GPUBindGroup {
+    let key = layout.access;
+    for (const b of buffers) {
+      let id = this.#bufferIds.get(b.buffer);
+      if (id === undefined) this.#bufferIds.set(b.buffer, id = this.#nextBufferId++);
+      key += `,${id}`;
+    }
+    let group = this.#bindGroups.get(key);
+    if (!group) {
+      if (this.#bindGroups.size >= BIND_GROUP_CACHE) this.#bindGroups.clear();
+      group = this.device.createBindGroup({
+        layout: layout.group,
+        entries: [
+          { binding: 0, resource: { buffer: this.#ring, offset: 0, size: SLOT } },
+          ...buffers.map((b, k) => ({ binding: k + 1, resource: { buffer: b.buffer } })),
+        ],
+      });
+      this.#bindGroups.set(key, group);
+    }
+    return group;
   }
 
   /** Encode one dispatch. `params` are u32 words (floats pre-converted). */
@@ -150,19 +248,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     const slot = this.#slots++;
     const base = (slot * SLOT) / 4;
     for (let i = 0; i < params.length; i++) this.#ringHost[base + i] = params[i] >>> 0;
-    const pipeline = this.#pipeline(kernel);
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.#ring, offset: slot * SLOT, size: SLOT } },
-      ...buffers.map((b, k) => ({ binding: k + 1, resource: { buffer: b.buffer } })),
-    ];
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries,
-    });
+    const { pipeline, layout } = this.#pipeline(kernel);
+    const bindGroup = this.#bindGroup(layout, buffers);
     this.#encoder ??= this.device.createCommandEncoder();
     this.#pass ??= this.#encoder.beginComputePass();
     this.#pass.setPipeline(pipeline);
-    this.#pass.setBindGroup(0, bindGroup);
+    this.#pass.setBindGroup(0, bindGroup, [slot * SLOT]);
     this.#pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.#dispatches++;
   }
@@ -388,24 +479,34 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
-    const { batch, m, n, k } = spec;
-    const out = this.#alloc(batch * m * n);
-    if (batch * m * n === 0) return out;
-    const gx = Math.ceil(n / MATMUL_TILE), gy = Math.ceil(m / MATMUL_TILE);
+    const { batch, m, n, k, transA, transB } = spec;
+    if (batch * m * n === 0) return this.#alloc(0);
+    const tiling = this.matmulTiling ?? chooseTiling(batch, m, n);
+    const gx = Math.ceil(n / tiling.bn), gy = Math.ceil(m / tiling.bm);
     if (gx > MAX_WG || gy > MAX_WG) {
       throw new RangeError(
         `Cannot matmul ${m}×${k} by ${k}×${n} on WebGPU: the result is too large`,
       );
     }
-    const kernel = matmulKernel(spec.transA, spec.transB);
+    const kernel = matmulKernel(transA, transB, tiling);
+    const ldA = transA ? m : k, ldB = transB ? k : n;
+    const slices = this.matmulSplitK ? splitK(batch, gx * gy, k, tiling.bk) : 1;
+    if (slices > 1) {
+      // each z multiplies one slice of K into its own [m, n]; then one sum over z
+      const depth = kSlice(k, slices, tiling.bk);
+      const partial = this.#alloc(slices * m * n);
+      const params = [m, n, depth, transA ? depth * m : depth, transB ? depth : depth * n, 0];
+      this.#dispatch(kernel, [...params, ldA, ldB, k], [a, b, partial], [gx, gy, slices]);
+      const out = this.reduce("sum", partial, 1, slices, m * n);
+      this.release(partial);
+      return out;
+    }
+    const out = this.#alloc(batch * m * n);
     const chunk = this.maxBatchPerDispatch;
     for (let start = 0; start < batch; start += chunk) {
       const count = Math.min(chunk, batch - start);
-      this.#dispatch(kernel, [m, n, k, spec.strideA, spec.strideB, start], [a, b, out], [
-        gx,
-        gy,
-        count,
-      ]);
+      const params = [m, n, k, spec.strideA, spec.strideB, start, ldA, ldB, 0xffffffff];
+      this.#dispatch(kernel, params, [a, b, out], [gx, gy, count]);
     }
     return out;
   }

@@ -6,9 +6,16 @@ import { full, randNormal, tensor } from "../creation.ts";
 import { crossEntropy } from "../loss.ts";
 import { noGrad } from "../autograd.ts";
 import { Generator } from "../random.ts";
-import { webgpuForTests } from "../testing.ts";
+import { assertClose, webgpuForTests } from "../testing.ts";
 import type { WebGpuBackend } from "./backend.ts";
 import { grid } from "./backend.ts";
+import {
+  checkTiling,
+  chooseTiling,
+  kSlice,
+  MATMUL_TILINGS,
+  splitK,
+} from "./kernels/matmul.wgsl.ts";
 
 const gpu = webgpuForTests() as WebGpuBackend | null;
 const ignore = gpu === null;
@@ -104,5 +111,112 @@ Deno.test({
     assert.ok(value < 0.05, `the network did not learn (loss ${value})`);
     assert.equal(after.bytesAllocated, before.bytesAllocated, "the pool grew");
     assert.ok(after.bytesInUse <= before.bytesInUse + 4096, "buffers leaked");
+  },
+});
+
+/** Random [batch, m, k] and [batch, k, n] and their product by the definition, in float64. */
+function productCase(g: Generator, batch: number, m: number, k: number, n: number) {
+  const av = g.fillNormal(new Float32Array(batch * m * k));
+  const bv = g.fillNormal(new Float32Array(batch * k * n));
+  const expected = new Float64Array(batch * m * n);
+  for (let z = 0; z < batch; z++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += av[z * m * k + i * k + p] * bv[z * k * n + p * n + j];
+        expected[z * m * n + i * n + j] = s;
+      }
+    }
+  }
+  const a = tensor(av, { shape: [batch, m, k], device: gpu! });
+  const b = tensor(bv, { shape: [batch, k, n], device: gpu! });
+  return { a, b, aT: a.transpose(1, 2), bT: b.transpose(1, 2), expected };
+}
+
+/** Check op(A)·op(B) for all four transpose combinations. */
+async function everyTranspose(c: ReturnType<typeof productCase>, label: string, rtol = 1e-4) {
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    using product = (transA ? c.aT : c.a).matmul(transB ? c.bT : c.b, { transA, transB });
+    await assertClose(
+      product,
+      c.expected,
+      { atol: 1e-4, rtol },
+      `${label} transA ${transA} transB ${transB}`,
+    );
+  }
+}
+
+Deno.test({
+  name:
+    "every matmul tiling and transpose matches the float64 definition on partial tiles [webgpu]",
+  ignore,
+  fn: async () => {
+    // past one 128-block in each direction, slabs left partial by k, two batches
+    const c = productCase(new Generator(11), 2, 133, 37, 131);
+    try {
+      for (const [name, tiling] of Object.entries(MATMUL_TILINGS)) {
+        gpu!.matmulTiling = tiling;
+        await everyTranspose(c, name);
+      }
+    } finally {
+      gpu!.matmulTiling = null;
+    }
+  },
+});
+
+Deno.test({
+  name: "a product of few blocks and a long K is split over K and summed [webgpu]",
+  ignore,
+  fn: async () => {
+    // a convolution's weight gradient: [o, n·h·w]·[n·h·w, c·kh·kw]; K not a
+    // whole number of slices or slabs
+    const [m, k, n] = [33, 4100, 9];
+    assert.ok(splitK(1, 1, k, 16) > 1, "this shape is not split");
+    const c = productCase(new Generator(12), 1, m, k, n);
+    const before = gpu!.counters().dispatches;
+    await everyTranspose(c, "split-K", 1e-3);
+    assert.ok(
+      gpu!.counters().dispatches - before >= 8,
+      "one dispatch per product: K was not split",
+    );
+  },
+});
+
+Deno.test("matmul tilings divide evenly, a bad one is refused, and K splits only when it pays", () => {
+  for (const t of Object.values(MATMUL_TILINGS)) checkTiling(t);
+  assert.throws(
+    () => checkTiling({ bm: 128, bn: 128, bk: 4, tm: 8, tn: 8, prefetch: false }),
+    /divide/,
+  );
+  assert.equal(chooseTiling(1, 4096, 4096).bm, 128);
+  assert.equal(chooseTiling(1, 32, 64).bm, 64);
+  assert.equal(chooseTiling(1, 64, 65536).bm, 64, "half of each 128-row block wasted");
+  assert.equal(splitK(1, 1, 512, 16), 1, "K too short");
+  assert.equal(splitK(4, 1, 65536, 16), 1, "a batch is not split");
+  assert.equal(splitK(1, 4096, 65536, 16), 1, "blocks enough");
+  for (const [blocks, k] of [[1, 65536], [5, 16384], [2, 4100]]) {
+    const slices = splitK(1, blocks, k, 16), depth = kSlice(k, slices, 16);
+    assert.ok(slices > 1 && depth % 16 === 0 && depth >= 256, `${blocks} blocks, K ${k}`);
+    assert.ok(
+      depth * (slices - 1) < k && depth * slices >= k,
+      "slices do not cover K exactly once",
+    );
+  }
+});
+
+Deno.test({
+  name: "kept bind groups bind each dispatch's own buffers, also after a trim [webgpu]",
+  ignore,
+  fn: async () => {
+    using x = full([300], 1, { device: gpu! });
+    // the same kernel on the same input into two live outputs, twice
+    for (let round = 0; round < 2; round++) {
+      using y1 = x.mul(2);
+      using y2 = x.mul(2);
+      assert.deepEqual([(await y1.data())[299], (await y2.data())[299]], [2, 2]);
+    }
+    gpu!.trim(); // destroys the free buffers that kept bind groups hold
+    using z = x.mul(3);
+    assert.equal((await z.data())[299], 3);
   },
 });

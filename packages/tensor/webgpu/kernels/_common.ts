@@ -81,3 +81,20 @@ export function stridedOffsets(operands: number, base = 1): string {
     ${adds}
   }`;
 }
+
+/**
+ * A kernel factory that makes each variant once: the backend looks pipelines
+ * up by source, and building the source again for every dispatch costs more
+ * than the dispatch.
+ */
+export function memoKernel<A extends (string | number | boolean)[]>(
+  make: (...args: A) => Kernel,
+): (...args: A) => Kernel {
+  const made = new Map<string, Kernel>();
+  return (...args: A) => {
+    const key = args.join("|");
+    let kernel = made.get(key);
+    if (!kernel) made.set(key, kernel = make(...args));
+    return kernel;
+  };
+}

@@ -5,6 +5,7 @@ import {
   elementwiseMain,
   type Kernel,
   LINEAR_INDEX,
+  memoKernel,
   PARAMS,
   storage,
   stridedOffsets,
@@ -44,7 +45,7 @@ fn powf(u: f32, v: f32) -> f32 {
  * for a scalar (`p(1)` = 1); the strided one decodes broadcast strides.
  * params: n, then (strided) rank, extents, out strides, a strides, b strides.
  */
-export function binaryKernel(op: BinaryOp, contiguous: boolean): Kernel {
+export const binaryKernel = memoKernel((op: BinaryOp, contiguous: boolean): Kernel => {
   const read = contiguous
     ? `  let u = a[i];\n  let v = select(b[i], b[0], p(1u) == 1u);`
     : `${stridedOffsets(3)}\n  let u = a[off1];\n  let v = b[off2];`;
@@ -54,7 +55,7 @@ export function binaryKernel(op: BinaryOp, contiguous: boolean): Kernel {
     workgroupSize: 256,
     bindings: 3,
   };
-}
+});
 
 /** `out = a + alpha·b`, same shapes; params: n, alpha. */
 export const axpyKernel: Kernel = {

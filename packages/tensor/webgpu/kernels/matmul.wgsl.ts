@@ -1,80 +1,271 @@
-// WGSL twin of cpu/matmul.ts: batched C[b] = op(A[b]) · op(B[b]) with shared-memory tiles.
+// WGSL twin of cpu/matmul.ts: batched C[b] = op(A[b]) · op(B[b]), register-tiled.
 //
-// Each 16×16 workgroup computes a 64×64 block of C, each thread a 4×4
-// register tile, stepping through K in 16-wide slabs staged in workgroup memory.
-// Params: m, n, k, strideA, strideB, batchOffset.
+// A workgroup computes a bm×bn block of C; each thread a tm×tn register tile
+// held as vec4 accumulators, in groups of four rows and four columns spread
+// across the block (thread (x, y) owns rows g·bm/(tm/4) + 4y + 0..3 and the
+// like for columns), so that a warp's reads of workgroup memory are
+// contiguous 16-byte vectors. K is walked in bk-deep slabs: each thread
+// stages four elements of a column of op(A) (of a row of op(B)) as one vec4
+// in workgroup memory, k-major with one vec4 of padding per row; the slab's
+// global loads are ordered so that neighbouring threads read neighbouring
+// addresses of each operand in either orientation. With `prefetch`, the next
+// slab is loaded into registers while this one is multiplied.
+// The source is generated with every per-thread loop unrolled, so the tiles
+// stay in registers.
+// Launched over z = matrices of a batch, or = slices of K ("split-K": each z
+// multiplies its own stretch of K into its own partial C, which the backend
+// sums): the depth each z covers is min(k, kLimit − z·k).
+// Params: m, n, k, strideA, strideB, batchOffset (z's first matrix), ldA and
+// ldB (row lengths of A and B as stored), kLimit.
 
 import { type Kernel, PARAMS, storage } from "./_common.ts";
 
-const TILE = 64, SLAB = 16, PER = 4;
+/** The shape of a matmul kernel's work: block, slab depth, per-thread tile. */
+export interface MatmulTiling {
+  /** Rows and columns of C per workgroup. */
+  bm: number;
+  bn: number;
+  /** Depth of the K slab staged in workgroup memory. */
+  bk: number;
+  /** Rows and columns of C per thread (multiples of 4). */
+  tm: number;
+  tn: number;
+  /** Load the next slab into registers while multiplying this one. */
+  prefetch: boolean;
+}
 
-/** Matmul kernel for one combination of transposes. */
-export function matmulKernel(transA: boolean, transB: boolean): Kernel {
-  // element (row, p) of op(A) and (p, col) of op(B)
-  const loadA = transA ? "a[offA + p * M + row]" : "a[offA + row * K + p]";
-  const loadB = transB ? "b[offB + col * K + p]" : "b[offB + p * N + col]";
-  // map threads so that neighbours read neighbouring addresses of each operand
-  const mapA = transA ? "let s = e / 64u; let c = e % 64u;" : "let s = e % 16u; let c = e / 16u;";
-  const mapB = transB ? "let s = e % 16u; let c = e / 16u;" : "let s = e / 64u; let c = e % 64u;";
+/** Tilings by name, for the benchmark that compares them and the tests. */
+export const MATMUL_TILINGS: Record<string, MatmulTiling> = {
+  "64x64x16-4x4": { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, prefetch: false },
+  "64x64x16-4x4p": { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, prefetch: true },
+  "128x64x16-8x4p": { bm: 128, bn: 64, bk: 16, tm: 8, tn: 4, prefetch: true },
+  "64x128x16-4x8p": { bm: 64, bn: 128, bk: 16, tm: 4, tn: 8, prefetch: true },
+  "128x128x8-8x8": { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, prefetch: false },
+  "128x128x8-8x8p": { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, prefetch: true },
+  "128x128x16-8x8": { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8, prefetch: false },
+  "128x128x16-8x8p": { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8, prefetch: true },
+};
+
+/** Check that a tiling's sizes divide as the generator needs. */
+export function checkTiling(t: MatmulTiling): void {
+  const threads = (t.bm / t.tm) * (t.bn / t.tn);
+  const ok = t.tm % 4 === 0 && t.tn % 4 === 0 && t.bm % t.tm === 0 && t.bn % t.tn === 0 &&
+    Number.isInteger(threads) && threads <= 256 && (t.bk * t.bm / 4) % threads === 0 &&
+    (t.bk * t.bn / 4) % threads === 0;
+  if (!ok) throw new RangeError(`matmul tiling ${JSON.stringify(t)} does not divide evenly`);
+}
+
+const cache = new Map<string, Kernel>();
+
+/** Matmul kernel for one combination of transposes and one tiling. */
+export function matmulKernel(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
+  const key = `${transA}${transB}${t.bm},${t.bn},${t.bk},${t.tm},${t.tn},${t.prefetch}`;
+  let kernel = cache.get(key);
+  if (!kernel) {
+    checkTiling(t);
+    kernel = generate(transA, transB, t);
+    cache.set(key, kernel);
+  }
+  return kernel;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const comp = ["x", "y", "z", "w"];
+
+function generate(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
+  const { bm, bn, bk, tm, tn } = t;
+  const wx = bn / tn, wy = bm / tm, threads = wx * wy;
+  const rg = tm / 4, cg = tn / 4; // vec4 groups per thread
+  const sa = bm / 4 + 1, sb = bn / 4 + 1; // padded vec4 row lengths of the slabs
+  const cellsA = (bk * bm / 4) / threads, cellsB = (bk * bn / 4) / threads;
+
+  // cell c of a slab: four consecutive rows of op(A) (columns of op(B)) at one depth.
+  // Threads step along the operand's contiguous axis: depth when A is row-major.
+  const cellA = (c: string) =>
+    transA
+      ? `let mq = ${c} % ${bm / 4}u; let kk = ${c} / ${bm / 4}u;`
+      : `let kk = ${c} % ${bk}u; let mq = ${c} / ${bk}u;`;
+  const cellB = (c: string) =>
+    transB
+      ? `let kk = ${c} % ${bk}u; let nq = ${c} / ${bk}u;`
+      : `let nq = ${c} % ${bn / 4}u; let kk = ${c} / ${bn / 4}u;`;
+  const elemA = (row: string, p: string) =>
+    transA ? `a[offA + ${p} * ldA + ${row}]` : `a[offA + ${row} * ldA + ${p}]`;
+  const elemB = (p: string, col: string) =>
+    transB ? `b[offB + ${col} * ldB + ${p}]` : `b[offB + ${p} * ldB + ${col}]`;
+
+  // load slab k0 into registers ra{q}, rb{q}
+  const load = (k0: string) =>
+    range(cellsA).map((q) =>
+      `{
+      let c = t + ${q * threads}u; ${cellA("c")}
+      let p = ${k0} + kk; let row = rowBase + mq * 4u;
+      var v = vec4<f32>(0.0);
+      if (p < K) {
+${
+        range(4).map((i) =>
+          `        if (row + ${i}u < M) { v.${comp[i]} = ${elemA(`(row + ${i}u)`, "p")}; }`
+        ).join("\n")
+      }
+      }
+      ra${q} = v;
+    }`
+    ).join("\n") + "\n" +
+    range(cellsB).map((q) =>
+      `{
+      let c = t + ${q * threads}u; ${cellB("c")}
+      let p = ${k0} + kk; let col = colBase + nq * 4u;
+      var v = vec4<f32>(0.0);
+      if (p < K) {
+${
+        range(4).map((j) =>
+          `        if (col + ${j}u < N) { v.${comp[j]} = ${elemB("p", `(col + ${j}u)`)}; }`
+        ).join("\n")
+      }
+      }
+      rb${q} = v;
+    }`
+    ).join("\n");
+  const store = range(cellsA).map((q) =>
+    `{
+      let c = t + ${q * threads}u; ${cellA("c")}
+      As[kk * ${sa}u + mq] = ra${q};
+    }`
+  ).join("\n") + "\n" + range(cellsB).map((q) =>
+    `{
+      let c = t + ${q * threads}u; ${cellB("c")}
+      Bs[kk * ${sb}u + nq] = rb${q};
+    }`
+  ).join("\n");
+
+  const multiply = `for (var kk = 0u; kk < ${bk}u; kk++) {
+${
+    range(rg).map((g) => `      let a${g} = As[kk * ${sa}u + ${g * bm / rg / 4}u + lid.y];`).join(
+      "\n",
+    )
+  }
+${
+    range(cg).map((h) => `      let b${h} = Bs[kk * ${sb}u + ${h * bn / cg / 4}u + lid.x];`).join(
+      "\n",
+    )
+  }
+${
+    range(rg).flatMap((g) =>
+      range(4).flatMap((i) =>
+        range(cg).map((h) =>
+          `      acc${g * 4 + i}_${h} = fma(vec4<f32>(a${g}.${comp[i]}), b${h}, acc${
+            g * 4 + i
+          }_${h});`
+        )
+      )
+    ).join("\n")
+  }
+    }`;
+
+  const write = range(rg).flatMap((g) =>
+    range(4).map((i) => {
+      const r = g * 4 + i;
+      return `{
+    let row = rowBase + ${g * bm / rg}u + lid.y * 4u + ${i}u;
+    if (row < M) {
+${
+        range(cg).map((h) =>
+          `      {
+        let col = colBase + ${h * bn / cg}u + lid.x * 4u; let at = offC + row * N + col;
+        let v = acc${r}_${h};
+        if (col + 3u < N) { out[at] = v.x; out[at + 1u] = v.y; out[at + 2u] = v.z; out[at + 3u] = v.w; }
+        else {
+${
+            range(4).map((j) =>
+              `          if (col + ${j}u < N) { out[at + ${j}u] = v.${comp[j]}; }`
+            ).join("\n")
+          }
+        }
+      }`
+        ).join("\n")
+      }
+    }
+  }`;
+    })
+  ).join("\n");
+
+  const regs = [
+    ...range(cellsA).map((q) => `var ra${q}: vec4<f32>;`),
+    ...range(cellsB).map((q) => `var rb${q}: vec4<f32>;`),
+    ...range(tm).flatMap((r) => range(cg).map((h) => `var acc${r}_${h} = vec4<f32>(0.0);`)),
+  ].join(" ");
+
+  const body = t.prefetch
+    ? `${load("0u")}
+  for (var k0 = 0u; k0 < K; k0 += ${bk}u) {
+    ${store}
+    workgroupBarrier();
+    if (k0 + ${bk}u < K) {
+      ${load(`(k0 + ${bk}u)`)}
+    }
+    ${multiply}
+    workgroupBarrier();
+  }`
+    : `for (var k0 = 0u; k0 < K; k0 += ${bk}u) {
+    ${load("k0")}
+    ${store}
+    workgroupBarrier();
+    ${multiply}
+    workgroupBarrier();
+  }`;
+
   return {
     code: PARAMS + storage(["a", "b"]) + /* wgsl */ `
-var<workgroup> As: array<array<f32, ${TILE}>, ${SLAB}>;
-var<workgroup> Bs: array<array<f32, ${TILE}>, ${SLAB}>;
+var<workgroup> As: array<vec4<f32>, ${bk * sa}>;
+var<workgroup> Bs: array<vec4<f32>, ${bk * sb}>;
 
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(${wx}, ${wy}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let M = p(0u); let N = p(1u); let K = p(2u);
   let batch = wid.z + p(5u);
-  let offA = batch * p(3u); let offB = batch * p(4u);
-  let rowBase = wid.y * ${TILE}u; let colBase = wid.x * ${TILE}u;
-  let t = lid.y * 16u + lid.x;
-  var acc: array<array<f32, ${PER}>, ${PER}>;
-  for (var k0 = 0u; k0 < K; k0 += ${SLAB}u) {
-    // 256 threads stage a 16×64 slab of each operand: 4 loads each
-    for (var q = 0u; q < 4u; q++) {
-      let e = t + q * 256u;
-      {
-        ${mapA}
-        let p = k0 + s; let row = rowBase + c;
-        var v = 0.0;
-        if (p < K && row < M) { v = ${loadA}; }
-        As[s][c] = v;
-      }
-      {
-        ${mapB}
-        let p = k0 + s; let col = colBase + c;
-        var v = 0.0;
-        if (p < K && col < N) { v = ${loadB}; }
-        Bs[s][c] = v;
-      }
-    }
-    workgroupBarrier();
-    for (var s = 0u; s < ${SLAB}u; s++) {
-      var ar: array<f32, ${PER}>; var br: array<f32, ${PER}>;
-      for (var r = 0u; r < ${PER}u; r++) {
-        ar[r] = As[s][lid.y * ${PER}u + r];
-        br[r] = Bs[s][lid.x * ${PER}u + r];
-      }
-      for (var r = 0u; r < ${PER}u; r++) {
-        for (var c = 0u; c < ${PER}u; c++) { acc[r][c] += ar[r] * br[c]; }
-      }
-    }
-    workgroupBarrier();
-  }
-  let offC = batch * M * N;
-  for (var r = 0u; r < ${PER}u; r++) {
-    let row = rowBase + lid.y * ${PER}u + r;
-    if (row >= M) { continue; }
-    for (var c = 0u; c < ${PER}u; c++) {
-      let col = colBase + lid.x * ${PER}u + c;
-      if (col < N) { out[offC + row * N + col] = acc[r][c]; }
-    }
-  }
+  let M = p(0u); let N = p(1u); let K = min(p(2u), p(8u) - batch * p(2u));
+  let ldA = p(6u); let ldB = p(7u);
+  let offA = batch * p(3u); let offB = batch * p(4u); let offC = batch * M * N;
+  let rowBase = wid.y * ${bm}u; let colBase = wid.x * ${bn}u;
+  let t = lid.y * ${wx}u + lid.x;
+  ${regs}
+  ${body}
+  ${write}
 }`,
-    workgroupSize: 256,
+    workgroupSize: threads,
     bindings: 3,
   };
 }
 
-/** Rows and columns of C that one workgroup covers. */
-export const MATMUL_TILE = TILE;
+/** Workgroups that keep a GPU busy: a few per multiprocessor of a large one. */
+const ENOUGH_GROUPS = 128;
+
+/**
+ * The tiling for a product's shape: the largest block that still gives the
+ * GPU enough workgroups and wastes little on blocks past the matrix's edge.
+ */
+export function chooseTiling(batch: number, m: number, n: number): MatmulTiling {
+  for (const name of ["128x128x16-8x8p", "128x64x16-8x4p", "64x128x16-4x8p"]) {
+    const t = MATMUL_TILINGS[name];
+    const rows = Math.ceil(m / t.bm), cols = Math.ceil(n / t.bn);
+    const waste = (rows * t.bm * cols * t.bn) / (m * n) - 1;
+    if (batch * rows * cols >= ENOUGH_GROUPS && waste <= 0.15) return t;
+  }
+  return MATMUL_TILINGS["64x64x16-4x4p"];
+}
+
+/**
+ * Slices of K for a product of few blocks and a long K (a convolution's
+ * weight gradient sums over every pixel of the batch): enough that the
+ * blocks times the slices fill the GPU, each slice at least 256 deep and a
+ * whole number of slabs. 1 means no split.
+ */
+export function splitK(batch: number, blocks: number, k: number, bk: number): number {
+  if (batch !== 1 || blocks >= ENOUGH_GROUPS / 2 || k < 1024) return 1;
+  const slices = Math.min(Math.ceil(k / 256), Math.ceil((2 * ENOUGH_GROUPS) / blocks));
+  return Math.ceil(k / kSlice(k, slices, bk));
+}
+
+/** The depth of each slice when K is cut into about `slices`. */
+export function kSlice(k: number, slices: number, bk: number): number {
+  return Math.ceil(k / slices / bk) * bk;
+}

@@ -5,7 +5,14 @@
 // with long rows, such as a full sum or softmax over wide rows.
 
 import type { ReduceOp } from "../../backend.ts";
-import { elementwiseMain, type Kernel, LINEAR_INDEX, PARAMS, storage } from "./_common.ts";
+import {
+  elementwiseMain,
+  type Kernel,
+  LINEAR_INDEX,
+  memoKernel,
+  PARAMS,
+  storage,
+} from "./_common.ts";
 
 const INIT: Record<ReduceOp, string> = {
   sum: "0.0",
@@ -20,7 +27,7 @@ function better(op: ReduceOp, v: string, best: string): string {
 }
 
 /** One thread per output; params: outputs, n, inner. */
-export function reduceThreadKernel(op: ReduceOp): Kernel {
+export const reduceThreadKernel = memoKernel((op: ReduceOp): Kernel => {
   const loop = op === "sum"
     ? "acc += x[base + j * inner];"
     : `let v = x[base + j * inner]; if (${better(op, "v", "acc")} || j == 0u) { acc = v; at = j; }`;
@@ -36,12 +43,12 @@ export function reduceThreadKernel(op: ReduceOp): Kernel {
     workgroupSize: 256,
     bindings: 2,
   };
-}
+});
 
 const RWG = 256;
 
 /** One workgroup per output; params: outputs, n, inner. */
-export function reduceGroupKernel(op: ReduceOp): Kernel {
+export const reduceGroupKernel = memoKernel((op: ReduceOp): Kernel => {
   const isSum = op === "sum";
   const combine = isSum
     ? "vals[t] = vals[t] + vals[t + s];"
@@ -84,4 +91,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     workgroupSize: RWG,
     bindings: 2,
   };
-}
+});

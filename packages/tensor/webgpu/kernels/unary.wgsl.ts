@@ -1,7 +1,14 @@
 // WGSL twin of cpu/elementwise.ts `unary`.
 
 import type { UnaryOp } from "../../backend.ts";
-import { elementwiseMain, type Kernel, LINEAR_INDEX, PARAMS, storage } from "./_common.ts";
+import {
+  elementwiseMain,
+  type Kernel,
+  LINEAR_INDEX,
+  memoKernel,
+  PARAMS,
+  storage,
+} from "./_common.ts";
 
 const EXPR: Record<UnaryOp, string> = {
   neg: "-v",
@@ -17,7 +24,7 @@ const EXPR: Record<UnaryOp, string> = {
 };
 
 /** `out[i] = op(x[i])`; params: n. */
-export function unaryKernel(op: UnaryOp): Kernel {
+export const unaryKernel = memoKernel((op: UnaryOp): Kernel => {
   return {
     code: PARAMS + LINEAR_INDEX + storage(["x"]) + elementwiseMain(`
   let v = x[i];
@@ -25,7 +32,7 @@ export function unaryKernel(op: UnaryOp): Kernel {
     workgroupSize: 256,
     bindings: 2,
   };
-}
+});
 
 /** `out[i] = value`; params: n, value. */
 export const fillKernel: Kernel = {
