@@ -52,12 +52,13 @@ export function sgemmShapes(backend: Backend, large: boolean): Shape[] {
   return shapes;
 }
 
-async function seconds(backend: Backend, s: Shape): Promise<number> {
+async function seconds(backend: Backend, s: Shape, minSeconds?: number): Promise<number> {
   using a = randNormal(s.transA ? [s.k, s.m] : [s.m, s.k], 0, 1, { device: backend });
   using b = randNormal(s.transB ? [s.n, s.k] : [s.k, s.n], 0, 1, { device: backend });
-  // on a GPU, enough products back to back per wait that the wait's latency
-  // does not count (about a GFLOP per timed call)
-  const reps = backend.name === "cpu" ? 1 : Math.min(256, Math.ceil(1e9 / (2 * s.m * s.n * s.k)));
+  // on a GPU, enough products back to back per wait (about 20 GFLOP, at
+  // most 256 products) that the wait's latency does not count
+  const flops = 2 * s.m * s.n * s.k;
+  const reps = backend.name === "cpu" ? 1 : Math.min(256, Math.ceil(2e10 / flops));
   const t = await timeIt(
     () => {
       for (let r = 0; r < reps; r++) {
@@ -65,7 +66,7 @@ async function seconds(backend: Backend, s: Shape): Promise<number> {
       }
     },
     backend,
-    { minSeconds: s.m * s.n * s.k > 1e9 ? 3 : 1 },
+    { minSeconds: minSeconds ?? (flops > 2e9 ? 3 : 1) },
   );
   return t / reps;
 }
@@ -146,7 +147,7 @@ async function benchTilings(backend: Backend, names: string): Promise<void> {
         backend.matmulTiling = tiling;
         backend.matmulSplitK = split;
         try {
-          const t = await seconds(backend, s);
+          const t = await seconds(backend, s, 0.3);
           report({
             bench: "sgemm_tiling",
             device: backend.name,

@@ -1,0 +1,48 @@
+#!/bin/bash
+# One GPU session's measurements, run on the device machine from the project
+# root with .device/ carried (see DEVELOPERS.md, "Measuring on a GPU"):
+#   bash tools/device/gpu_run.sh [STEP ...]
+# Steps (all by default, in this order): info, tilings, bench, peers, q3, old,
+# q6. Each step has its own time limit and writes its log under
+# out/device, so a step that fails or runs long costs only itself; at the end
+# the logs go to $OUT as one results.tgz (a call brings back at most 8 files).
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd); cd "$root"
+out=$root/out/device; rm -rf "$out"; mkdir -p "$out"
+steps=${*:-info tilings bench peers q3 old q6}
+# DEVICE_ENTER: another wrapper for a dry run here (e.g. env)
+read -ra enter <<< "${DEVICE_ENTER:-bash .device/enter.sh}"
+export RECOGNIZE_DATA=$root/.device/data DENO_NO_UPDATE_CHECK=1
+# npm packages travel packed (node_modules is larger than a call may carry)
+if [ ! -d node_modules ] && [ -f .device/node_modules.tar.xz ]; then
+  tar -xJf .device/node_modules.tar.xz
+fi
+step() { # name, seconds, command...
+  local name=$1 limit=$2; shift 2
+  echo "=== $name (limit ${limit}s)"; local t0=$SECONDS
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1; local rc=$?
+  grep -E '^\{' "$out/$name.log" > "$out/$name.jsonl" || true
+  echo "=== $name: exit $rc after $((SECONDS - t0)) s"
+  tail -n 4 "$out/$name.log" | cut -c1-300
+}
+for s in $steps; do
+  case $s in
+    info) step info 60 "${enter[@]}" deno eval \
+      'const i = (await navigator.gpu.requestAdapter())?.info; console.log(JSON.stringify(i && { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description }))' ;;
+    tilings) step tilings ${TILINGS_LIMIT:-150} "${enter[@]}" deno task bench --device webgpu --filter sgemm --tilings all ;;
+    peers) step peers 90 python3 tools/reference/torch_gpu_peers.py ;;
+    bench) step bench 240 "${enter[@]}" deno task bench --device webgpu ;;
+    q3) step q3 90 "${enter[@]}" deno task q3 --device webgpu --skip-study --out "$out/q3" ;;
+    q6) step q6 100 "${enter[@]}" deno task q6 cnn --device webgpu --out "$out/q6" ;;
+    old) # the matmul kernel before the tuning, from .device/old (git archive of that commit)
+      if [ -f .device/old.tar.xz ]; then
+        rm -rf /tmp/old && mkdir -p /tmp/old && tar -xJf .device/old.tar.xz -C /tmp/old &&
+          ln -sfn "$root/node_modules" /tmp/old/node_modules && ln -sfn "$root/.device" /tmp/old/.device
+        (cd /tmp/old && step old 90 "${enter[@]}" deno task bench --device webgpu --filter sgemm)
+      fi ;;
+    *) echo "unknown step $s" ;;
+  esac
+done
+[ -n "${OUT:-}" ] && tar -czf "$OUT/results.tgz" -C "$out" .
+echo "=== summary"
+for f in "$out"/*.jsonl; do echo "--- $(basename "$f")"; cut -c1-240 "$f"; done
