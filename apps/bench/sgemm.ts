@@ -17,7 +17,7 @@ import {
   WebGpuBackend,
   withCpuKernels,
 } from "@recognize/tensor";
-import { kernelPaths, report, timeIt } from "./timing.ts";
+import { gpuSecondsPerCall, kernelPaths, report, timeIt } from "./timing.ts";
 
 interface Shape {
   label: string;
@@ -52,23 +52,14 @@ export function sgemmShapes(backend: Backend, large: boolean): Shape[] {
   return shapes;
 }
 
-async function seconds(backend: Backend, s: Shape, minSeconds?: number): Promise<number> {
+async function seconds(backend: Backend, s: Shape): Promise<number> {
   using a = randNormal(s.transA ? [s.k, s.m] : [s.m, s.k], 0, 1, { device: backend });
   using b = randNormal(s.transB ? [s.n, s.k] : [s.k, s.n], 0, 1, { device: backend });
-  // on a GPU, enough products back to back per wait (about 20 GFLOP, at
-  // most 256 products) that the wait's latency does not count
-  const flops = 2 * s.m * s.n * s.k;
-  const reps = backend.name === "cpu" ? 1 : Math.min(256, Math.ceil(2e10 / flops));
-  const t = await timeIt(
-    () => {
-      for (let r = 0; r < reps; r++) {
-        noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
-      }
-    },
-    backend,
-    { minSeconds: minSeconds ?? (flops > 2e9 ? 3 : 1) },
-  );
-  return t / reps;
+  const product = () => {
+    noGrad(() => a.matmul(b, { transA: s.transA, transB: s.transB })).dispose();
+  };
+  if (backend.name !== "cpu") return await gpuSecondsPerCall(product, backend);
+  return await timeIt(product, backend, { minSeconds: 2 * s.m * s.n * s.k > 2e9 ? 3 : 1 });
 }
 
 /**
@@ -147,7 +138,7 @@ async function benchTilings(backend: Backend, names: string): Promise<void> {
         backend.matmulTiling = tiling;
         backend.matmulSplitK = split;
         try {
-          const t = await seconds(backend, s, 0.3);
+          const t = await seconds(backend, s);
           report({
             bench: "sgemm_tiling",
             device: backend.name,

@@ -65,6 +65,39 @@ export async function timeIt(
 }
 
 /**
+ * Seconds per call of `fn` on a GPU without the wait's latency: Deno
+ * resolves a wait for the queue only every ~10 ms, so one product timed
+ * with a wait measures the wait. The calls are repeated until `r` of them
+ * take at least `floorSeconds`; then `r` and `2r` calls (each wait
+ * included) are timed, five times each, and the difference of the medians
+ * over `r` is the time of one call (where jitter swamps that difference,
+ * the `2r` median over `2r`, an upper bound).
+ */
+export async function gpuSecondsPerCall(
+  fn: () => void,
+  backend: Backend,
+  floorSeconds = 0.05,
+): Promise<number> {
+  const run = async (r: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < r; i++) fn();
+    await backend.sync?.();
+    return (performance.now() - t0) / 1000;
+  };
+  await run(2); // compile and warm up
+  let r = 1;
+  while (r < 4096 && (await run(r)) < floorSeconds) r *= 2;
+  const one: number[] = [], two: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    one.push(await run(r));
+    two.push(await run(2 * r));
+  }
+  const slope = (median(two) - median(one)) / r, bound = median(two) / (2 * r);
+  // a difference lost in the waits' jitter: the upper bound (waits included) instead
+  return slope > 0.25 * bound ? slope : bound;
+}
+
+/**
  * Run a peer's timing script (`python -c script args…`) and return the words
  * it prints, or null where the interpreter or its library is missing.
  */

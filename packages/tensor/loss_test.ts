@@ -27,7 +27,17 @@ deviceTest("nllAndHits equals the eight ops it stands for, bit for bit", async (
     labels[3] = 0;
     const p = tensor(probs, { shape: [70, 37], device });
     const t = tensor(labels, { device });
-    const cases: [Tensor, Tensor][] = [[p, t], [p.slice([4], [9]), t.slice([4], [9])]];
+    // and 64 and 300 rows: the sums over rows change order at 64 (one thread, then a tree)
+    const wide = tensor(g.fillUniform(new Float32Array(300 * 37)), { shape: [300, 37], device });
+    const wideLabels = tensor(Float32Array.from({ length: 300 }, (_, r) => (r * 5) % 37), {
+      device,
+    });
+    const cases: [Tensor, Tensor][] = [
+      [p, t],
+      [p.slice([4], [9]), t.slice([4], [9])],
+      [p.slice([6], [70]), t.slice([6], [70])],
+      [wide, wideLabels],
+    ];
     if (device.supportsFloat64) cases.push([p.cast("float64"), t.cast("float64")]);
     for (const [pp, tt] of cases) {
       const [loss, hits] = await nllAndHits(pp, tt).data();

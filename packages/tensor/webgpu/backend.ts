@@ -18,7 +18,12 @@ import { coalesce } from "../strided.ts";
 import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
 import { axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
-import { reduceGroupKernel, reduceThreadKernel } from "./kernels/reduce.wgsl.ts";
+import {
+  nllHitsKernel,
+  reduceGroupKernel,
+  reduceThreadKernel,
+  softmaxThreadKernel,
+} from "./kernels/reduce.wgsl.ts";
 import {
   chooseTiling,
   kSlice,
@@ -214,11 +219,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
    * trim destroys buffers, or too many have piled up).
    */
   #bindGroup(layout: Layout, buffers: readonly GpuBuffer[]): GPUBindGroup {
+    // the key: the layout's letters, then each buffer's id as two UTF-16 units
     let key = layout.access;
     for (const b of buffers) {
       let id = this.#bufferIds.get(b.buffer);
       if (id === undefined) this.#bufferIds.set(b.buffer, id = this.#nextBufferId++);
-      key += `,${id}`;
+      key += String.fromCharCode(id & 0xffff, id >>> 16);
     }
     let group = this.#bindGroups.get(key);
     if (!group) {
@@ -445,6 +451,15 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   softmax(x: GpuBuffer, outer: number, n: number, inner: number): GpuBuffer {
+    if (outer * inner >= 2048 || n < 64) {
+      // where the composed sums would take one thread per row: one kernel, the same bits
+      const rows = outer * inner, out = this.#alloc(rows * n);
+      if (rows * n > 0) {
+        const [gx, gy] = grid(Math.ceil(rows / softmaxThreadKernel.workgroupSize));
+        this.#dispatch(softmaxThreadKernel, [rows, n, inner], [x, out], [gx, gy, 1]);
+      }
+      return out;
+    }
     // the five kernels the tensor layer used to compose, without its bookkeeping
     const shape = [outer, n, inner], column = [outer, 1, inner];
     const m = this.reduce("max", x, outer, n, inner);
@@ -461,20 +476,8 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   nllHits(probs: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {
-    // the kernels the tensor layer composed, without its bookkeeping (the
-    // gather clamps an index out of range to a class: no read-back checks it)
-    const row = [rows], one = [1];
-    const picked = this.gather(probs, labels, rows, classes, 1, 1);
-    const floor = this.full(1, "float32", 1e-30);
-    const safe = this.binary("maximum", picked, row, floor, one, row);
-    const logs = this.unary("log", safe, rows);
-    const total = this.reduce("sum", logs, 1, rows, 1);
-    const loss = this.unary("neg", total, 1);
-    const predicted = this.reduce("argmax", probs, rows, classes, 1);
-    const hit = this.binary("eq", predicted, row, labels, row, row);
-    const hits = this.reduce("sum", hit, 1, rows, 1);
-    const out = this.concat([loss, hits], 1, [1, 1], 1);
-    for (const b of [picked, floor, safe, logs, total, loss, predicted, hit, hits]) this.release(b);
+    const out = this.#alloc(2);
+    this.#dispatch(nllHitsKernel, [rows, classes], [probs, labels, out], [1, 1, 1]);
     return out;
   }
 

@@ -92,3 +92,67 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     bindings: 2,
   };
 });
+
+/**
+ * Softmax along the middle axis, one thread per row: the max, the sum of
+ * exponentials and the quotients in the order the thread kernels of max,
+ * sub, exp, sum and div compute them (so bit for bit that composition, where
+ * the backend would sum with one thread per row); params: outputs, n, inner.
+ */
+export const softmaxThreadKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["x"]) + elementwiseMain(`
+  let n = p(1u); let inner = p(2u);
+  let base = (i / inner) * n * inner + i % inner;
+  var m = ${INIT.max};
+  for (var j = 0u; j < n; j++) { let v = x[base + j * inner]; if (${
+    better("max", "v", "m")
+  } || j == 0u) { m = v; } }
+  var s = 0.0;
+  for (var j = 0u; j < n; j++) { s += exp(x[base + j * inner] - m); }
+  for (var j = 0u; j < n; j++) { out[base + j * inner] = exp(x[base + j * inner] - m) / s; }`),
+  workgroupSize: 256,
+  bindings: 2,
+};
+
+/**
+ * The summed negative log-likelihood of the labelled classes (each
+ * probability floored at 1e-30) and the count of rows whose first largest
+ * probability is the label, as `[loss, hits]`, in one workgroup. The sums
+ * over rows follow the reduction the composed ops would use (one thread in
+ * order below 64 rows, the workgroup tree from 64), so the loss is bit for
+ * bit theirs; labels out of range are clamped like the gather's.
+ * Params: rows, classes.
+ */
+export const nllHitsKernel: Kernel = {
+  code: PARAMS + storage(["probs", "labels"]) + /* wgsl */ `
+var<workgroup> vals: array<f32, ${RWG}>;
+var<workgroup> hits: array<f32, ${RWG}>;
+@compute @workgroup_size(${RWG})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let rows = p(0u); let classes = p(1u); let t = lid.x;
+  let tree = rows >= 64u;
+  var acc = 0.0; var hacc = 0.0;
+  if (tree || t == 0u) {
+    for (var r = select(0u, t, tree); r < rows; r += select(1u, ${RWG}u, tree)) {
+      let label = labels[r];
+      let truth = min(u32(max(label, 0.0)), classes - 1u);
+      acc += log(max(probs[r * classes + truth], 1e-30));
+      var best = ${INIT.argmax}; var at = 0u;
+      for (var j = 0u; j < classes; j++) {
+        let v = probs[r * classes + j];
+        if (${better("argmax", "v", "best")} || j == 0u) { best = v; at = j; }
+      }
+      hacc += select(0.0, 1.0, f32(at) == label);
+    }
+  }
+  vals[t] = acc; hits[t] = hacc;
+  workgroupBarrier();
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { vals[t] = vals[t] + vals[t + s]; hits[t] = hits[t] + hits[t + s]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { out[0] = -vals[0]; out[1] = hits[0]; }
+}`,
+  workgroupSize: RWG,
+  bindings: 3,
+};
