@@ -4,8 +4,9 @@
 #   bash tools/device/gpu_run.sh [STEP ...]
 # Steps (all by default, in this order): info, tilings, bench, peers, q3, old,
 # q6. Each step has its own time limit and writes its log under
-# out/device, so a step that fails or runs long costs only itself; at the end
-# the logs go to $OUT as one results.tgz (a call brings back at most 8 files).
+# out/device, so a step that fails or runs long costs only itself; after each
+# step the logs go to $OUT as one results.tgz (a call brings back at most 8
+# files, and a call cut off at its limit still brings back what is there).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd); cd "$root"
 out=$root/out/device; rm -rf "$out"; mkdir -p "$out"
@@ -24,6 +25,8 @@ step() { # name, seconds, command...
   grep -E '^\{' "$out/$name.log" > "$out/$name.jsonl" || true
   echo "=== $name: exit $rc after $((SECONDS - t0)) s"
   tail -n 4 "$out/$name.log" | cut -c1-300
+  # after every step, so a call that runs out of time still brings back what was done
+  [ -n "${OUT:-}" ] && tar -czf "$OUT/results.tgz" -C "$out" .
 }
 for s in $steps; do
   case $s in
@@ -43,6 +46,5 @@ for s in $steps; do
     *) echo "unknown step $s" ;;
   esac
 done
-[ -n "${OUT:-}" ] && tar -czf "$OUT/results.tgz" -C "$out" .
 echo "=== summary"
 for f in "$out"/*.jsonl; do echo "--- $(basename "$f")"; cut -c1-240 "$f"; done

@@ -236,8 +236,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   };
 }
 
-/** Workgroups that keep a GPU busy: a few per multiprocessor of a large one. */
-const ENOUGH_GROUPS = 128;
+/**
+ * Blocks a product needs before larger tiles pay. Measured on an H200
+ * (2026-11-27, 132 multiprocessors): 128×128 tiles won from 256 blocks
+ * (2048³ 29.4 against 21.1 TFLOP/s for 64×64), 64×64 tiles below that
+ * (1024³ 16.6 against 11.8 for 128×128 and 15.6 for 128×64; conv2 of the
+ * benchmark CNN, 64×16384·288, 14.9 against 13.9 for 64×128).
+ */
+const ENOUGH_BLOCKS = 256;
 
 /**
  * The tiling for a product's shape: the largest block that still gives the
@@ -248,20 +254,22 @@ export function chooseTiling(batch: number, m: number, n: number): MatmulTiling 
     const t = MATMUL_TILINGS[name];
     const rows = Math.ceil(m / t.bm), cols = Math.ceil(n / t.bn);
     const waste = (rows * t.bm * cols * t.bn) / (m * n) - 1;
-    if (batch * rows * cols >= ENOUGH_GROUPS && waste <= 0.15) return t;
+    if (batch * rows * cols >= ENOUGH_BLOCKS && waste <= 0.15) return t;
   }
   return MATMUL_TILINGS["64x64x16-4x4p"];
 }
 
 /**
  * Slices of K for a product of few blocks and a long K (a convolution's
- * weight gradient sums over every pixel of the batch): enough that the
- * blocks times the slices fill the GPU, each slice at least 256 deep and a
- * whole number of slabs. 1 means no split.
+ * weight gradient sums over every pixel of the batch): enough that blocks
+ * times slices reach about 256 workgroups, each slice at least 256 deep and
+ * a whole number of slabs. 1 means no split. On an H200 the benchmark CNN's
+ * conv1 filter gradient (32×9, K = 65,536: one block) took 0.05 ms in 256
+ * slices against about 11 ms whole.
  */
 export function splitK(batch: number, blocks: number, k: number, bk: number): number {
-  if (batch !== 1 || blocks >= ENOUGH_GROUPS / 2 || k < 1024) return 1;
-  const slices = Math.min(Math.ceil(k / 256), Math.ceil((2 * ENOUGH_GROUPS) / blocks));
+  if (batch !== 1 || blocks >= 64 || k < 1024) return 1;
+  const slices = Math.min(Math.ceil(k / 256), Math.ceil(256 / blocks));
   return Math.ceil(k / kSlice(k, slices, bk));
 }
 
