@@ -17,7 +17,7 @@ import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
-import { axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
+import { axpyInPlaceKernel, axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
 import {
   nllHitsKernel,
   reduceGroupKernel,
@@ -94,9 +94,12 @@ export function grid(groups: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+const bitsF32 = new Float32Array(1), bitsU32 = new Uint32Array(bitsF32.buffer);
+
+/** The bits of `v` as a float32, as a u32 parameter word. */
 function f32Bits(v: number): number {
-  const f = new Float32Array([v]);
-  return new Uint32Array(f.buffer)[0];
+  bitsF32[0] = v;
+  return bitsU32[0];
 }
 
 /** The WebGPU implementation of {@link Backend}. */
@@ -406,20 +409,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return this.#elementwise(axpyKernel, size, [f32Bits(alpha)], [a, b]);
   }
   axpyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): void {
-    // a storage buffer cannot be read and written by two bindings of one
-    // dispatch: the sum goes to a scratch buffer and is copied back
-    const sum = this.axpy(a, b, alpha, size);
-    this.#copy(sum, a, size);
-    this.release(sum);
-  }
-
-  /** Copy `size` elements between buffers, in order with the dispatches around it. */
-  #copy(from: GpuBuffer, to: GpuBuffer, size: number): void {
     if (size === 0) return;
-    this.#pass?.end();
-    this.#pass = null;
-    this.#encoder ??= this.device.createCommandEncoder();
-    this.#encoder.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, size * 4);
+    // `a` is bound once, as the kernel's read-write buffer
+    const [x, y] = grid(Math.ceil(size / axpyInPlaceKernel.workgroupSize));
+    this.#dispatch(axpyInPlaceKernel, [size, f32Bits(alpha)], [b, a], [x, y, 1]);
   }
 
   where(

@@ -65,6 +65,17 @@ export const axpyKernel: Kernel = {
   bindings: 3,
 };
 
+/**
+ * `a += alpha·b` in place, `a` bound once, read and written (the same
+ * expression as {@link axpyKernel}, so the same bits); params: n, alpha.
+ */
+export const axpyInPlaceKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["b"], "a") +
+    elementwiseMain(`  a[i] = a[i] + pf(1u) * b[i];`),
+  workgroupSize: 256,
+  bindings: 2,
+};
+
 /** `out = c != 0 ? a : b`, all strided. */
 export const whereKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["c", "a", "b"]) + elementwiseMain(`${stridedOffsets(4)}
