@@ -176,6 +176,28 @@ export interface Backend<S = unknown> {
    * outside `[0, classes)` is a RangeError where the backend can see it.
    */
   nllHits(probs: S, labels: S, rows: number, classes: number, dtype: DType): S;
+  /**
+   * Optional: the softmax cross-entropy of logits `[rows, classes]` against
+   * class indices `[rows]` in one op: each row's `log Σ exp(x) − x[t]` and
+   * the softmax rows its gradient needs. A backend whose dispatches cost more
+   * than the arithmetic (a GPU) offers it; elsewhere the loss is composed.
+   */
+  crossEntropyRows?(
+    logits: S,
+    labels: S,
+    rows: number,
+    classes: number,
+    dtype: DType,
+  ): { loss: S; probs: S };
+  /** Optional, with `crossEntropyRows`: `∂logits = g[r]·(p[r, c] − [c = t_r])`. */
+  crossEntropyRowsBackward?(
+    probs: S,
+    labels: S,
+    g: S,
+    rows: number,
+    classes: number,
+    dtype: DType,
+  ): S;
   /** Batched matrix product; the result is `[batch, m, n]`. */
   matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
   /**

@@ -19,6 +19,8 @@ import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
 import { axpyInPlaceKernel, axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
 import {
+  crossEntropyRowsBackwardKernel,
+  crossEntropyRowsKernel,
   nllHitsKernel,
   reduceGroupKernel,
   reduceThreadKernel,
@@ -472,6 +474,37 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     const out = this.#alloc(2);
     this.#dispatch(nllHitsKernel, [rows, classes], [probs, labels, out], [1, 1, 1]);
     return out;
+  }
+
+  crossEntropyRows(
+    logits: GpuBuffer,
+    labels: GpuBuffer,
+    rows: number,
+    classes: number,
+  ): { loss: GpuBuffer; probs: GpuBuffer } {
+    const loss = this.#alloc(rows), probs = this.#alloc(rows * classes);
+    if (rows > 0) {
+      const [gx, gy] = grid(Math.ceil(rows / crossEntropyRowsKernel.workgroupSize));
+      this.#dispatch(crossEntropyRowsKernel, [rows, classes], [logits, labels, loss, probs], [
+        gx,
+        gy,
+        1,
+      ]);
+    }
+    return { loss, probs };
+  }
+  crossEntropyRowsBackward(
+    probs: GpuBuffer,
+    labels: GpuBuffer,
+    g: GpuBuffer,
+    rows: number,
+    classes: number,
+  ): GpuBuffer {
+    return this.#elementwise(crossEntropyRowsBackwardKernel, rows * classes, [classes], [
+      probs,
+      labels,
+      g,
+    ]);
   }
 
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {

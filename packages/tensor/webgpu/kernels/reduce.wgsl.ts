@@ -156,3 +156,39 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   workgroupSize: RWG,
   bindings: 3,
 };
+
+/**
+ * Softmax cross-entropy against class indices, one thread per row: the
+ * row's `log Σ exp(x − m) + m − x[t]` (the label clamped into range as the
+ * gather clamps it) and its softmax row for the gradient; params: rows, classes.
+ */
+export const crossEntropyRowsKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<f32>;
+@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> probs: array<f32>;
+` + elementwiseMain(`
+  let classes = p(1u); let base = i * classes;
+  var m = ${INIT.max};
+  for (var j = 0u; j < classes; j++) { let v = x[base + j]; if (${
+    better("max", "v", "m")
+  } || j == 0u) { m = v; } }
+  var s = 0.0;
+  for (var j = 0u; j < classes; j++) { s += exp(x[base + j] - m); }
+  let t = min(u32(max(labels[i], 0.0)), classes - 1u);
+  loss[i] = log(s) + m - x[base + t];
+  for (var j = 0u; j < classes; j++) { probs[base + j] = exp(x[base + j] - m) / s; }`),
+  workgroupSize: 256,
+  bindings: 4,
+};
+
+/** Its gradient: `∂x[r, c] = g[r]·(p[r, c] − [c = t_r])`; params: n, classes. */
+export const crossEntropyRowsBackwardKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["probs", "labels", "g"]) + elementwiseMain(`
+  let classes = p(1u); let r = i / classes;
+  let t = min(u32(max(labels[r], 0.0)), classes - 1u);
+  out[i] = g[r] * (probs[i] - select(0.0, 1.0, i % classes == t));`),
+  workgroupSize: 256,
+  bindings: 4,
+};
