@@ -18,7 +18,7 @@
 // Params: m, n, k, strideA, strideB, batchOffset (z's first matrix), ldA and
 // ldB (row lengths of A and B as stored), kLimit.
 
-import { type Kernel, PARAMS, storage } from "./_common.ts";
+import { type Kernel, memoKernel, PARAMS, storage } from "./_common.ts";
 
 /** The shape of a matmul kernel's work: block, slab depth, per-thread tile. */
 export interface MatmulTiling {
@@ -55,18 +55,26 @@ export function checkTiling(t: MatmulTiling): void {
   if (!ok) throw new RangeError(`matmul tiling ${JSON.stringify(t)} does not divide evenly`);
 }
 
-const cache = new Map<string, Kernel>();
+const variant = memoKernel(
+  (
+    transA: boolean,
+    transB: boolean,
+    bm: number,
+    bn: number,
+    bk: number,
+    tm: number,
+    tn: number,
+    prefetch: boolean,
+  ): Kernel => {
+    const t = { bm, bn, bk, tm, tn, prefetch };
+    checkTiling(t);
+    return generate(transA, transB, t);
+  },
+);
 
 /** Matmul kernel for one combination of transposes and one tiling. */
 export function matmulKernel(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
-  const key = `${transA}${transB}${t.bm},${t.bn},${t.bk},${t.tm},${t.tn},${t.prefetch}`;
-  let kernel = cache.get(key);
-  if (!kernel) {
-    checkTiling(t);
-    kernel = generate(transA, transB, t);
-    cache.set(key, kernel);
-  }
-  return kernel;
+  return variant(transA, transB, t.bm, t.bn, t.bk, t.tm, t.tn, t.prefetch);
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -79,64 +87,82 @@ function generate(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
   const sa = bm / 4 + 1, sb = bn / 4 + 1; // padded vec4 row lengths of the slabs
   const cellsA = (bk * bm / 4) / threads, cellsB = (bk * bn / 4) / threads;
 
-  // cell c of a slab: four consecutive rows of op(A) (columns of op(B)) at one depth.
-  // Threads step along the operand's contiguous axis: depth when A is row-major.
-  const cellA = (c: string) =>
-    transA
-      ? `let mq = ${c} % ${bm / 4}u; let kk = ${c} / ${bm / 4}u;`
-      : `let kk = ${c} % ${bk}u; let mq = ${c} / ${bk}u;`;
-  const cellB = (c: string) =>
-    transB
-      ? `let kk = ${c} % ${bk}u; let nq = ${c} / ${bk}u;`
-      : `let nq = ${c} % ${bn / 4}u; let kk = ${c} / ${bn / 4}u;`;
-  const elemA = (row: string, p: string) =>
-    transA ? `a[offA + ${p} * ldA + ${row}]` : `a[offA + ${row} * ldA + ${p}]`;
-  const elemB = (p: string, col: string) =>
-    transB ? `b[offB + ${col} * ldB + ${p}]` : `b[offB + ${p} * ldB + ${col}]`;
+  // Cell c of a slab: four consecutive rows of op(A) (columns of op(B)) at
+  // one depth. Threads step along the operand's contiguous axis: depth when
+  // A is row-major (B column-major), rows of A (columns of B) otherwise.
+  interface Operand {
+    cells: number;
+    cell: (c: string) => string;
+    /** Its first row (column) in C, the name for it, its limit. */
+    base: string;
+    start: string;
+    limit: string;
+    /** Element (row or column `i`, depth `p`). */
+    elem: (i: string, p: string) => string;
+    reg: string;
+    slab: string;
+    quad: string;
+    stride: number;
+  }
+  const operandA: Operand = {
+    cells: cellsA,
+    cell: (c) =>
+      transA
+        ? `let mq = ${c} % ${bm / 4}u; let kk = ${c} / ${bm / 4}u;`
+        : `let kk = ${c} % ${bk}u; let mq = ${c} / ${bk}u;`,
+    base: "rowBase + mq * 4u",
+    start: "row",
+    limit: "M",
+    elem: (row, p) => transA ? `a[offA + ${p} * ldA + ${row}]` : `a[offA + ${row} * ldA + ${p}]`,
+    reg: "ra",
+    slab: "As",
+    quad: "mq",
+    stride: sa,
+  };
+  const operandB: Operand = {
+    cells: cellsB,
+    cell: (c) =>
+      transB
+        ? `let kk = ${c} % ${bk}u; let nq = ${c} / ${bk}u;`
+        : `let nq = ${c} % ${bn / 4}u; let kk = ${c} / ${bn / 4}u;`,
+    base: "colBase + nq * 4u",
+    start: "col",
+    limit: "N",
+    elem: (col, p) => transB ? `b[offB + ${col} * ldB + ${p}]` : `b[offB + ${p} * ldB + ${col}]`,
+    reg: "rb",
+    slab: "Bs",
+    quad: "nq",
+    stride: sb,
+  };
 
-  // load slab k0 into registers ra{q}, rb{q}
-  const load = (k0: string) =>
-    range(cellsA).map((q) =>
+  // load an operand's cells of slab k0 into its registers, and store them in its slab
+  const loadOne = (o: Operand, k0: string) =>
+    range(o.cells).map((q) =>
       `{
-      let c = t + ${q * threads}u; ${cellA("c")}
-      let p = ${k0} + kk; let row = rowBase + mq * 4u;
+      let c = t + ${q * threads}u; ${o.cell("c")}
+      let p = ${k0} + kk; let ${o.start} = ${o.base};
       var v = vec4<f32>(0.0);
       if (p < K) {
 ${
         range(4).map((i) =>
-          `        if (row + ${i}u < M) { v.${comp[i]} = ${elemA(`(row + ${i}u)`, "p")}; }`
+          `        if (${o.start} + ${i}u < ${o.limit}) { v.${comp[i]} = ${
+            o.elem(`(${o.start} + ${i}u)`, "p")
+          }; }`
         ).join("\n")
       }
       }
-      ra${q} = v;
-    }`
-    ).join("\n") + "\n" +
-    range(cellsB).map((q) =>
-      `{
-      let c = t + ${q * threads}u; ${cellB("c")}
-      let p = ${k0} + kk; let col = colBase + nq * 4u;
-      var v = vec4<f32>(0.0);
-      if (p < K) {
-${
-        range(4).map((j) =>
-          `        if (col + ${j}u < N) { v.${comp[j]} = ${elemB("p", `(col + ${j}u)`)}; }`
-        ).join("\n")
-      }
-      }
-      rb${q} = v;
+      ${o.reg}${q} = v;
     }`
     ).join("\n");
-  const store = range(cellsA).map((q) =>
-    `{
-      let c = t + ${q * threads}u; ${cellA("c")}
-      As[kk * ${sa}u + mq] = ra${q};
+  const storeOne = (o: Operand) =>
+    range(o.cells).map((q) =>
+      `{
+      let c = t + ${q * threads}u; ${o.cell("c")}
+      ${o.slab}[kk * ${o.stride}u + ${o.quad}] = ${o.reg}${q};
     }`
-  ).join("\n") + "\n" + range(cellsB).map((q) =>
-    `{
-      let c = t + ${q * threads}u; ${cellB("c")}
-      Bs[kk * ${sb}u + nq] = rb${q};
-    }`
-  ).join("\n");
+    ).join("\n");
+  const load = (k0: string) => loadOne(operandA, k0) + "\n" + loadOne(operandB, k0);
+  const store = storeOne(operandA) + "\n" + storeOne(operandB);
 
   const multiply = `for (var kk = 0u; kk < ${bk}u; kk++) {
 ${
