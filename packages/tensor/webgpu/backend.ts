@@ -510,18 +510,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
     const { batch, m, n, k, transA, transB } = spec;
     if (batch * m * n === 0) return this.#alloc(0);
-    const tiling = this.matmulTiling ?? chooseTiling(batch, m, n);
-    const gx = Math.ceil(n / tiling.bn), gy = Math.ceil(m / tiling.bm);
-    if (gx > MAX_WG || gy > MAX_WG) {
-      throw new RangeError(
-        `Cannot matmul ${m}×${k} by ${k}×${n} on WebGPU: the result is too large`,
-      );
-    }
-    const kernel = matmulKernel(transA, transB, tiling);
+    const plan = this.#matmulPlan(spec);
     const ldA = transA ? m : k, ldB = transB ? k : n;
-    const slices = this.matmulSplitK ? splitK(batch, gx * gy, k, tiling.bk) : 1;
-    if (slices > 1) {
+    if (plan.slices > 1) {
       // each z multiplies one slice of K into its own [m, n]; then one sum over z
+      const { slices, tiling, gx, gy } = plan;
+      const kernel = matmulKernel(transA, transB, tiling);
       const depth = kSlice(k, slices, tiling.bk);
       const partial = this.#alloc(slices * m * n);
       const params = [m, n, depth, transA ? depth * m : depth, transB ? depth : depth * n, 0];
@@ -531,12 +525,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       return out;
     }
     const out = this.#alloc(batch * m * n);
-    const chunk = this.maxBatchPerDispatch;
-    for (let start = 0; start < batch; start += chunk) {
-      const count = Math.min(chunk, batch - start);
-      const params = [m, n, k, spec.strideA, spec.strideB, start, ldA, ldB, 0xffffffff];
-      this.#dispatch(kernel, params, [a, b, out], [gx, gy, count]);
-    }
+    this.#matmulInto(out, a, b, spec, plan, null);
     return out;
   }
   matmulAccumulate(
@@ -546,9 +535,52 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     spec: MatmulSpec,
     alpha: number,
   ): void {
-    const product = this.matmul(a, b, spec);
-    this.axpyInPlace(c, product, alpha, spec.batch * spec.m * spec.n);
-    this.release(product);
+    if (spec.batch * spec.m * spec.n === 0) return;
+    const plan = this.#matmulPlan(spec);
+    // a factor that is the target would be read while it is written: the product first
+    if (plan.slices > 1 || c.buffer === a.buffer || c.buffer === b.buffer) {
+      const product = this.matmul(a, b, spec);
+      this.axpyInPlace(c, product, alpha, spec.batch * spec.m * spec.n);
+      this.release(product);
+      return;
+    }
+    // the product added into c as the kernel stores it: one dispatch, no product buffer
+    this.#matmulInto(c, a, b, spec, plan, alpha);
+  }
+
+  /** Tiling, blocks and K slices for a product. */
+  #matmulPlan(spec: MatmulSpec) {
+    const { batch, m, n, k } = spec;
+    const tiling = this.matmulTiling ?? chooseTiling(batch, m, n);
+    const gx = Math.ceil(n / tiling.bn), gy = Math.ceil(m / tiling.bm);
+    if (gx > MAX_WG || gy > MAX_WG) {
+      throw new RangeError(
+        `Cannot matmul ${m}×${k} by ${k}×${n} on WebGPU: the result is too large`,
+      );
+    }
+    const slices = this.matmulSplitK ? splitK(batch, gx * gy, k, tiling.bk) : 1;
+    return { tiling, gx, gy, slices };
+  }
+
+  /** `out = op(A)·op(B)`, or `out += alpha·op(A)·op(B)`, batch by batch chunk. */
+  #matmulInto(
+    out: GpuBuffer,
+    a: GpuBuffer,
+    b: GpuBuffer,
+    spec: MatmulSpec,
+    plan: { tiling: MatmulTiling; gx: number; gy: number },
+    alpha: number | null,
+  ): void {
+    const { batch, m, n, k, transA, transB } = spec;
+    const kernel = matmulKernel(transA, transB, plan.tiling, alpha !== null);
+    const ldA = transA ? m : k, ldB = transB ? k : n;
+    const chunk = this.maxBatchPerDispatch;
+    for (let start = 0; start < batch; start += chunk) {
+      const count = Math.min(chunk, batch - start);
+      const params = [m, n, k, spec.strideA, spec.strideB, start, ldA, ldB, 0xffffffff];
+      if (alpha !== null) params.push(f32Bits(alpha));
+      this.#dispatch(kernel, params, [a, b, out], [plan.gx, plan.gy, count]);
+    }
   }
 
   copyStrided(

@@ -65,22 +65,37 @@ const variant = memoKernel(
     tm: number,
     tn: number,
     prefetch: boolean,
+    accumulate: boolean,
   ): Kernel => {
     const t = { bm, bn, bk, tm, tn, prefetch };
     checkTiling(t);
-    return generate(transA, transB, t);
+    return generate(transA, transB, t, accumulate);
   },
 );
 
-/** Matmul kernel for one combination of transposes and one tiling. */
-export function matmulKernel(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
-  return variant(transA, transB, t.bm, t.bn, t.bk, t.tm, t.tn, t.prefetch);
+/**
+ * Matmul kernel for one combination of transposes and one tiling; with
+ * `accumulate`, `out += alpha·product` (alpha: parameter word 9) as each
+ * element is stored, the same expression as the in-place axpy.
+ */
+export function matmulKernel(
+  transA: boolean,
+  transB: boolean,
+  t: MatmulTiling,
+  accumulate = false,
+): Kernel {
+  return variant(transA, transB, t.bm, t.bn, t.bk, t.tm, t.tn, t.prefetch, accumulate);
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const comp = ["x", "y", "z", "w"];
 
-function generate(transA: boolean, transB: boolean, t: MatmulTiling): Kernel {
+function generate(
+  transA: boolean,
+  transB: boolean,
+  t: MatmulTiling,
+  accumulate: boolean,
+): Kernel {
   const { bm, bn, bk, tm, tn } = t;
   const wx = bn / tn, wy = bm / tm, threads = wx * wy;
   const rg = tm / 4, cg = tn / 4; // vec4 groups per thread
@@ -188,6 +203,9 @@ ${
   }
     }`;
 
+  // store one element of C, or add alpha times it into what is there
+  const put = (at: string, v: string) =>
+    accumulate ? `out[${at}] = out[${at}] + pf(9u) * ${v};` : `out[${at}] = ${v};`;
   const write = range(rg).flatMap((g) =>
     range(4).map((i) => {
       const r = g * 4 + i;
@@ -199,11 +217,13 @@ ${
           `      {
         let col = colBase + ${h * bn / cg}u + lid.x * 4u; let at = offC + row * N + col;
         let v = acc${r}_${h};
-        if (col + 3u < N) { out[at] = v.x; out[at + 1u] = v.y; out[at + 2u] = v.z; out[at + 3u] = v.w; }
+        if (col + 3u < N) { ${
+            range(4).map((j) => put(j === 0 ? "at" : `at + ${j}u`, `v.${comp[j]}`)).join(" ")
+          } }
         else {
 ${
             range(4).map((j) =>
-              `          if (col + ${j}u < N) { out[at + ${j}u] = v.${comp[j]}; }`
+              `          if (col + ${j}u < N) { ${put(`at + ${j}u`, `v.${comp[j]}`)} }`
             ).join("\n")
           }
         }
