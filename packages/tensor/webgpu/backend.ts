@@ -76,7 +76,7 @@ interface Pipeline {
 }
 
 /** How a kernel declares each storage binding after the parameter block, as `r`/`w` letters. */
-export function storageAccess(kernel: Kernel): string {
+function storageAccess(kernel: Kernel): string {
   const access = new Array<string>(kernel.bindings).fill("?");
   for (const m of kernel.code.matchAll(/@binding\((\d+)\)\s*var<storage,\s*(read_write|read)>/g)) {
     access[Number(m[1]) - 1] = m[2] === "read" ? "r" : "w";
