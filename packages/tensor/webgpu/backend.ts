@@ -62,12 +62,16 @@ const MAX_WG = 65535;
 /** Bind groups kept before the cache starts over. */
 const BIND_GROUP_CACHE = 4096;
 
-/** A bind group layout for one pattern of storage access, and its pipeline layout. */
+/** Bind groups kept under a layout: a level per binding, keyed by buffer id. */
+type BindGroupTree = Map<number, BindGroupTree | GPUBindGroup>;
+
+/** A bind group layout for one pattern of storage access, its pipeline layout, its bind groups. */
 interface Layout {
   /** One letter per storage binding: `r` read-only, `w` read-write. */
   access: string;
   group: GPUBindGroupLayout;
   pipeline: GPUPipelineLayout;
+  groups: BindGroupTree;
 }
 
 interface Pipeline {
@@ -116,9 +120,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly #maxBinding: number;
   #pipelines = new Map<string, Pipeline>();
   #layouts = new Map<string, Layout>();
-  #bindGroups = new Map<string, GPUBindGroup>();
-  #bufferIds = new WeakMap<GPUBuffer, number>();
-  #nextBufferId = 0;
+  #bindGroupsKept = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #ring: GPUBuffer;
@@ -164,7 +166,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   /** Free every pooled buffer that is not in use. */
   trim(): void {
     this.flush();
-    this.#bindGroups.clear(); // they hold the buffers the pool is about to destroy
+    this.#forgetBindGroups(); // they hold the buffers the pool is about to destroy
     this.#pool.trim();
   }
 
@@ -201,7 +203,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
           ],
         });
         const pipeline = this.device.createPipelineLayout({ bindGroupLayouts: [group] });
-        layout = { access, group, pipeline };
+        layout = { access, group, pipeline, groups: new Map() };
         this.#layouts.set(access, layout);
       }
       const module = this.device.createShaderModule({ code: kernel.code });
@@ -224,16 +226,20 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
    * trim destroys buffers, or too many have piled up).
    */
   #bindGroup(layout: Layout, buffers: readonly GpuBuffer[]): GPUBindGroup {
-    // the key: the layout's letters, then each buffer's id as two UTF-16 units
-    let key = layout.access;
-    for (const b of buffers) {
-      let id = this.#bufferIds.get(b.buffer);
-      if (id === undefined) this.#bufferIds.set(b.buffer, id = this.#nextBufferId++);
-      key += String.fromCharCode(id & 0xffff, id >>> 16);
+    // a tree of maps under the layout, one level per binding, keyed by buffer id
+    let node = layout.groups;
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = node.get(buffers[i].id) as BindGroupTree | undefined;
+      if (!next) node.set(buffers[i].id, next = new Map());
+      node = next;
     }
-    let group = this.#bindGroups.get(key);
+    let group = node.get(buffers[last].id) as GPUBindGroup | undefined;
     if (!group) {
-      if (this.#bindGroups.size >= BIND_GROUP_CACHE) this.#bindGroups.clear();
+      if (this.#bindGroupsKept >= BIND_GROUP_CACHE) {
+        this.#forgetBindGroups();
+        return this.#bindGroup(layout, buffers);
+      }
       group = this.device.createBindGroup({
         layout: layout.group,
         entries: [
@@ -241,9 +247,15 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
           ...buffers.map((b, k) => ({ binding: k + 1, resource: { buffer: b.buffer } })),
         ],
       });
-      this.#bindGroups.set(key, group);
+      node.set(buffers[last].id, group);
+      this.#bindGroupsKept++;
     }
     return group;
+  }
+
+  #forgetBindGroups(): void {
+    for (const layout of this.#layouts.values()) layout.groups = new Map();
+    this.#bindGroupsKept = 0;
   }
 
   /** Encode one dispatch. `params` are u32 words (floats pre-converted). */

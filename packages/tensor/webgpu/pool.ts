@@ -11,12 +11,14 @@
  * @module
  */
 
-/** A pooled GPU buffer. */
+/** A pooled GPU buffer: the same record each time the pool hands the buffer out. */
 export interface GpuBuffer {
   /** The WebGPU buffer. */
   readonly buffer: GPUBuffer;
   /** Its size in bytes (a multiple of 256). */
   readonly bytes: number;
+  /** A number unique among the pool's buffers (the backend keys bind groups by it). */
+  readonly id: number;
 }
 
 /** Byte counts a pool reports. */
@@ -39,8 +41,9 @@ export function roundBytes(bytes: number): number {
 /** The buffer pool of one device. */
 export class BufferPool {
   #device: GPUDevice;
-  #free = new Map<number, GPUBuffer[]>();
-  #pending = new Map<number, GPUBuffer[]>();
+  #free = new Map<number, GpuBuffer[]>();
+  #pending = new Map<number, GpuBuffer[]>();
+  #nextId = 0;
   #inUse = 0;
   #allocated = 0;
   #count = 0;
@@ -60,12 +63,16 @@ export class BufferPool {
     let buffer = this.#free.get(size)?.pop();
     if (!buffer && !forUpload) buffer = this.#pending.get(size)?.pop();
     if (!buffer) {
-      buffer = this.#device.createBuffer({ size, usage: USAGE });
+      buffer = {
+        buffer: this.#device.createBuffer({ size, usage: USAGE }),
+        bytes: size,
+        id: this.#nextId++,
+      };
       this.#allocated += size;
     }
     this.#inUse += size;
     this.#count++;
-    return { buffer, bytes: size };
+    return buffer;
   }
 
   /** Give a buffer back; it is reused only by later kernels until the next submit. */
@@ -74,7 +81,7 @@ export class BufferPool {
     this.#count--;
     let list = this.#pending.get(buf.bytes);
     if (!list) this.#pending.set(buf.bytes, list = []);
-    list.push(buf.buffer);
+    list.push(buf);
   }
 
   /** Called after a submit: pending buffers become free for uploads too. */
@@ -92,8 +99,8 @@ export class BufferPool {
     for (const map of [this.#free]) {
       for (const list of map.values()) {
         for (const b of list) {
-          this.#allocated -= b.size;
-          b.destroy();
+          this.#allocated -= b.bytes;
+          b.buffer.destroy();
         }
       }
       map.clear();
