@@ -24,7 +24,7 @@ const BENCHES: Record<
 > = {
   sgemm: {
     description:
-      "matrix products at the homework MLP's shapes and 1024³ (4096³ on WebGPU or with --large)",
+      "matrix products at the homework MLP's shapes and 1024³ (on WebGPU also the benchmark CNN's, and 4096³ there or with --large)",
     run: (device, flags) =>
       benchSgemm(device, {
         large: Boolean(flags.large),
