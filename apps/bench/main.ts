@@ -6,6 +6,7 @@
  */
 
 import { DEVICE_FLAG, deviceFromFlag, runCommand, userPath } from "@recognize/cli";
+import { WebGpuBackend } from "@recognize/tensor";
 import { benchSgemm } from "./sgemm.ts";
 import { benchMlpEpoch } from "./mlp_epoch.ts";
 import { benchCnnStep } from "./cnn_step.ts";
@@ -67,6 +68,12 @@ await runCommand({
       placeholder: "NAME",
     },
     large: { type: "boolean", description: "Include the largest CPU shapes (slow)" },
+    "submit-every": {
+      type: "string",
+      description:
+        "WebGPU: dispatches encoded before each submit (default 256, at most 4096), to compare",
+      placeholder: "N",
+    },
     tilings: {
       type: "string",
       description:
@@ -102,6 +109,18 @@ await runCommand({
   }`,
 }, async (flags) => {
   const device = await deviceFromFlag(flags.device);
+  if (flags["submit-every"] !== undefined) {
+    const n = Number(flags["submit-every"]);
+    if (!(device instanceof WebGpuBackend)) {
+      throw new Error("--submit-every applies to WebGPU: add --device webgpu");
+    }
+    if (!Number.isInteger(n) || n < 1 || n > 4096) {
+      throw new Error(
+        `--submit-every must be a whole number from 1 to 4096, got "${flags["submit-every"]}"`,
+      );
+    }
+    device.submitEvery = n;
+  }
   const filter = (flags.filter as string | undefined) ?? "";
   const chosen = Object.entries(BENCHES).filter(([name]) => name.includes(filter));
   if (chosen.length === 0) {
