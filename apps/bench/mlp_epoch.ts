@@ -13,7 +13,7 @@
 
 import { Mlp } from "@recognize/nn";
 import { type Backend, cpuBackend, Generator, tensor, withCpuKernels } from "@recognize/tensor";
-import { kernelPaths, median, report, runPeer, timeWithPeer } from "./timing.ts";
+import { hostClock, kernelPaths, median, report, runPeer, timeWithPeer } from "./timing.ts";
 
 const N = 10800;
 
@@ -24,8 +24,14 @@ function data(device: Backend) {
   return { x: tensor(x, { shape: [N, 1024], device }), labels: tensor(labels, { device }) };
 }
 
-async function epochSeconds(device: Backend, batchSize: number, epochs: number): Promise<number> {
+async function epochSeconds(
+  device: Backend,
+  batchSize: number,
+  epochs: number,
+  host?: number[],
+): Promise<number> {
   const train = data(device);
+  const clock = hostClock();
   const mlp = Mlp.create({ sizes: [1024, 64, 36], generator: new Generator(1), device });
   const valid = { x: train.x.slice([0], [36]), labels: train.labels.slice([0], [36]) };
   // a warm-up epoch (compiles kernels, fills pools), then the median of the timed ones
@@ -34,7 +40,10 @@ async function epochSeconds(device: Backend, batchSize: number, epochs: number):
     batchSize,
     learningRate: 0.01,
     generator: new Generator(2),
+    onBatch: clock.onBatch,
+    onEpoch: clock.onEpoch,
   });
+  host?.push(median(clock.seconds.slice(1)));
   mlp.params.dispose();
   valid.x.dispose();
   valid.labels.dispose();
@@ -87,9 +96,10 @@ export async function benchMlpEpoch(
   let python = options.numpy;
   for (const batch of [32, 256]) {
     const base = await withCpuKernels("reference", () => epochSeconds(cpuBackend(), batch, 1));
+    const host: number[] = [];
     const results = await timeWithPeer(
       paths,
-      (path) => withCpuKernels(path.kernels, () => epochSeconds(device, batch, 5)),
+      (path) => withCpuKernels(path.kernels, () => epochSeconds(device, batch, 5, host)),
       {
         name: "NumPy",
         python,
@@ -113,6 +123,8 @@ export async function benchMlpEpoch(
         baseline: "cpu typescript reference",
         baseline_seconds: base,
         ratio: base / seconds,
+        // on a GPU, the host's part of the epoch (encoding every step)
+        ...(device.name !== "cpu" ? { host_seconds: median(host) } : {}),
         ...(peer
           ? { numpy_seconds: peer.seconds, numpy_ratio: peer.ratio, rounds: peer.rounds }
           : {}),

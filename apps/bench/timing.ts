@@ -65,6 +65,30 @@ export async function timeIt(
 }
 
 /**
+ * Callbacks for a trainer's `onBatch`/`onEpoch` that time how long each
+ * epoch's host work took: from the epoch's start to its last batch encoded.
+ * On a GPU the rest of the epoch's time is the GPU finishing and the read;
+ * the difference says whether an epoch is bound by the host or the GPU.
+ */
+export function hostClock(): {
+  onBatch: (epoch: number, batch: number, batches: number) => void;
+  onEpoch: () => void;
+  seconds: number[];
+} {
+  let start = performance.now();
+  const seconds: number[] = [];
+  return {
+    onBatch: (_epoch, batch, batches) => {
+      if (batch === batches) seconds.push((performance.now() - start) / 1000);
+    },
+    onEpoch: () => {
+      start = performance.now();
+    },
+    seconds,
+  };
+}
+
+/**
  * Seconds per call of `fn` on a GPU without the wait's latency: Deno
  * resolves a wait for the queue only every ~10 ms, so one product timed
  * with a wait measures the wait. The calls are repeated until `r` of them
