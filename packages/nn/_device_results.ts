@@ -27,6 +27,24 @@ export async function readSums(sum: Tensor | null, n: number): Promise<number[]>
   }
 }
 
+/**
+ * The values of two scalar running sums (0 for one never added to) in one
+ * read; both are then disposed.
+ */
+export async function readPair(a: Tensor | null, b: Tensor | null): Promise<[number, number]> {
+  if (!a || !b) return [a ? await readScalar(a) : 0, b ? await readScalar(b) : 0];
+  try {
+    using a1 = a.reshape([1]);
+    using b1 = b.reshape([1]);
+    using both = noGrad(() => concat([a1, b1], 0));
+    const [x, y] = await both.data();
+    return [x, y];
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
 /** The value of a running sum (0 when nothing was added), which is then disposed. */
 export async function readScalar(sum: Tensor | null): Promise<number> {
   if (!sum) return 0;

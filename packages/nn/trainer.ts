@@ -10,7 +10,6 @@
 import { BatchIterator, type ImageDataset, imageSize, normalizeInPlace } from "@recognize/datasets";
 import {
   type Backend,
-  concat,
   crossEntropy,
   defaultGenerator,
   type Generator,
@@ -19,7 +18,7 @@ import {
   tensor,
 } from "@recognize/tensor";
 import type { Module } from "./module.ts";
-import { accumulate, readClasses, readScalar, readSums } from "./_device_results.ts";
+import { accumulate, readClasses, readPair, readScalar } from "./_device_results.ts";
 
 /** Per-channel normalisation applied to every batch. */
 export interface Normalization {
@@ -159,9 +158,9 @@ export async function trainClassifier(
     module.train();
     const start = performance.now();
     const lr = o.optimizer.lr;
-    // [loss, hits] summed on the device as the batches come, read once an epoch
-    // (on a GPU every read waits for a round trip)
-    let sums: Tensor | null = null;
+    // the loss and hits summed on the device as the batches come, read
+    // together once an epoch (on a GPU every read waits for a round trip)
+    let lossSum: Tensor | null = null, hitSum: Tensor | null = null;
     let b = 0;
     for (const batch of it.epoch()) {
       o.augment?.(batch.x, batch.size, g);
@@ -172,20 +171,17 @@ export async function trainClassifier(
         using loss = crossEntropy(logits, y);
         loss.backward();
         noGrad(() => {
-          using total = loss.mul(batch.size);
+          lossSum = accumulate(lossSum, loss.mul(batch.size));
           using am = logits.argmax(1);
           using eq = am.eq(y);
-          using hits = eq.sum();
-          using a = total.reshape([1]);
-          using h = hits.reshape([1]);
-          sums = accumulate(sums, concat([a, h], 0));
+          hitSum = accumulate(hitSum, eq.sum());
         });
       }
       o.optimizer.step();
       o.optimizer.zeroGrad();
       o.onBatch?.(epoch, ++b, it.length);
     }
-    const [loss, correct] = await readSums(sums, 2);
+    const [loss, correct] = await readPair(lossSum, hitSum);
     const seconds = (performance.now() - start) / 1000;
     o.scheduler?.step();
     const n = train.labels.length;
