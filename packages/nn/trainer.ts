@@ -10,6 +10,7 @@
 import { BatchIterator, type ImageDataset, imageSize, normalizeInPlace } from "@recognize/datasets";
 import {
   type Backend,
+  countHits,
   crossEntropy,
   defaultGenerator,
   type Generator,
@@ -172,9 +173,7 @@ export async function trainClassifier(
         loss.backward();
         noGrad(() => {
           lossSum = accumulate(lossSum, loss.mul(batch.size));
-          using am = logits.argmax(1);
-          using eq = am.eq(y);
-          hitSum = accumulate(hitSum, eq.sum());
+          hitSum = accumulate(hitSum, countHits(logits, y));
         });
       }
       o.optimizer.step();

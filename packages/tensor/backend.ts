@@ -189,6 +189,12 @@ export interface Backend<S = unknown> {
     classes: number,
     dtype: DType,
   ): { loss: S; probs: S };
+  /**
+   * Optional: how many rows of `[rows, classes]` have their first largest
+   * value at the row's class index, as one element (what argmax, eq and sum
+   * give, in one op). Offered where dispatches cost more than the arithmetic.
+   */
+  argmaxHits?(scores: S, labels: S, rows: number, classes: number, dtype: DType): S;
   /** Optional, with `crossEntropyRows`: `∂logits = g[r]·(p[r, c] − [c = t_r])`. */
   crossEntropyRowsBackward?(
     probs: S,

@@ -8,7 +8,7 @@ import { logSoftmax } from "./activation.ts";
 import { formatShape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { checkCompatible, wrap } from "./_operand.ts";
-import { record } from "./autograd.ts";
+import { noGrad, record } from "./autograd.ts";
 
 /** How per-sample losses combine. */
 export type Reduction = "mean" | "sum" | "none";
@@ -88,6 +88,49 @@ function crossEntropyRows(logits: Tensor, labels: Tensor): Tensor {
         logits,
       ),
     ];
+  });
+}
+
+/**
+ * How many rows' first largest score is at their class index:
+ * `argmax(scores, 1) = labels`, summed (a scalar). One op where the backend
+ * offers it (WebGPU), else those three.
+ *
+ * @param scores Logits or probabilities `[N, C]`.
+ * @param labels Class indices `[N]`.
+ * @returns The count, as a scalar tensor.
+ * @example
+ * ```ts
+ * import { countHits, tensor } from "@recognize/tensor";
+ * // a hit, a miss, and a tie that the first class wins: a hit
+ * const hits = countHits(tensor([[0.1, 0.9], [2, 1], [5, 5]]), tensor([1, 1, 0])).dataSync()[0];
+ * console.assert(hits === 2);
+ * ```
+ */
+export function countHits(scores: Tensor, labels: Tensor): Tensor {
+  checkCompatible("countHits", [scores, labels]);
+  if (scores.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== scores.shape[0]) {
+    throw new TypeError(
+      `countHits expects scores [N, C] and class indices [N], got ${
+        formatShape(scores.shape)
+      } and ${formatShape(labels.shape)}`,
+    );
+  }
+  const [rows, classes] = scores.shape;
+  return noGrad(() => {
+    if (scores.backend.argmaxHits && classes > 0) {
+      const buf = scores.backend.argmaxHits(
+        scores.buffer,
+        labels.buffer,
+        rows,
+        classes,
+        scores.dtype,
+      );
+      return wrap(buf, [], scores);
+    }
+    using predicted = scores.argmax(1);
+    using hit = predicted.eq(labels);
+    return hit.sum();
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tensor } from "./creation.ts";
-import { crossEntropy, nllAndHits } from "./loss.ts";
+import { countHits, crossEntropy, nllAndHits } from "./loss.ts";
 import { Generator } from "./random.ts";
 import type { Tensor } from "./tensor.ts";
 import type { WebGpuBackend } from "./webgpu/backend.ts";
@@ -123,3 +123,29 @@ deviceTest(
     }
   },
 );
+
+deviceTest("countHits equals argmax, eq and sum, ties to the first class", async (device) => {
+  // on WebGPU one op; rows below and above one workgroup's 256, ties planted
+  const g = new Generator(19);
+  for (const [n, c] of [[5, 3], [70, 37], [300, 10]]) {
+    const x = g.fillNormal(new Float32Array(n * c));
+    for (let r = 0; r < n; r += 4) x[r * c + 1] = x[r * c]; // a tie between classes 0 and 1
+    const t = Float32Array.from({ length: n }, (_, r) => (r * 7) % c);
+    for (let r = 0; r < n; r += 3) {
+      // rows whose label is their argmax, so there are hits to count
+      let best = 0;
+      for (let j = 1; j < c; j++) if (x[r * c + j] > x[r * c + best]) best = j;
+      t[r] = best;
+    }
+    const scores = tensor(x, { shape: [n, c], device }), labels = tensor(t, { device });
+    const got = await countHits(scores, labels).data();
+    const want = await scores.argmax(1).eq(labels).sum().data();
+    assert.equal(got.length, 1);
+    assert.equal(got[0], want[0], `${device.name} ${n}×${c}`);
+    assert.ok(want[0] >= n / 3, "the case has hits");
+  }
+  assert.throws(
+    () => countHits(tensor([[1, 2]], { device }), tensor([0, 1], { device })),
+    /countHits expects scores \[N, C\] and class indices \[N\]/,
+  );
+});

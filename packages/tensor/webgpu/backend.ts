@@ -21,6 +21,7 @@ import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
 import { axpyInPlaceKernel, axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
 import {
+  argmaxHitsKernel,
   crossEntropyRowsBackwardKernel,
   crossEntropyRowsKernel,
   nllHitsKernel,
@@ -495,6 +496,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   nllHits(probs: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {
     const out = this.#alloc(2);
     this.#dispatch(nllHitsKernel, [rows, classes], [probs, labels, out], [1, 1, 1]);
+    return out;
+  }
+
+  argmaxHits(scores: GpuBuffer, labels: GpuBuffer, rows: number, classes: number): GpuBuffer {
+    const out = this.#alloc(1);
+    this.#dispatch(argmaxHitsKernel, [rows, classes], [scores, labels, out], [1, 1, 1]);
     return out;
   }
 

@@ -192,3 +192,34 @@ export const crossEntropyRowsBackwardKernel: Kernel = {
   workgroupSize: 256,
   bindings: 4,
 };
+
+/**
+ * How many rows have their first largest score at their label (each row's
+ * argmax as the thread kernel finds it), in one workgroup; params: rows, classes.
+ */
+export const argmaxHitsKernel: Kernel = {
+  code: PARAMS + storage(["scores", "labels"]) + /* wgsl */ `
+var<workgroup> hits: array<f32, ${RWG}>;
+@compute @workgroup_size(${RWG})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let rows = p(0u); let classes = p(1u); let t = lid.x;
+  var count = 0.0;
+  for (var r = t; r < rows; r += ${RWG}u) {
+    var best = ${INIT.argmax}; var at = 0u;
+    for (var j = 0u; j < classes; j++) {
+      let v = scores[r * classes + j];
+      if (${better("argmax", "v", "best")} || j == 0u) { best = v; at = j; }
+    }
+    count += select(0.0, 1.0, f32(at) == labels[r]);
+  }
+  hits[t] = count;
+  workgroupBarrier();
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { hits[t] = hits[t] + hits[t + s]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { out[0] = hits[0]; }
+}`,
+  workgroupSize: RWG,
+  bindings: 3,
+};
