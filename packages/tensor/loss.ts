@@ -92,6 +92,18 @@ function crossEntropyRows(logits: Tensor, labels: Tensor): Tensor {
   });
 }
 
+/** `[N, C]` rows and `[N]` class indices on one device, or a TypeError naming both shapes. */
+function checkRowsAndLabels(op: string, what: string, rows: Tensor, labels: Tensor): void {
+  checkCompatible(op, [rows, labels]);
+  if (rows.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== rows.shape[0]) {
+    throw new TypeError(
+      `${op} expects ${what} [N, C] and class indices [N], got ${formatShape(rows.shape)} and ${
+        formatShape(labels.shape)
+      }`,
+    );
+  }
+}
+
 /**
  * How many rows' first largest score is at their class index:
  * `argmax(scores, 1) = labels`, summed (a scalar). One op where the backend
@@ -109,14 +121,7 @@ function crossEntropyRows(logits: Tensor, labels: Tensor): Tensor {
  * ```
  */
 export function countHits(scores: Tensor, labels: Tensor): Tensor {
-  checkCompatible("countHits", [scores, labels]);
-  if (scores.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== scores.shape[0]) {
-    throw new TypeError(
-      `countHits expects scores [N, C] and class indices [N], got ${
-        formatShape(scores.shape)
-      } and ${formatShape(labels.shape)}`,
-    );
-  }
+  checkRowsAndLabels("countHits", "scores", scores, labels);
   const [rows, classes] = scores.shape;
   return noGrad(() => {
     if (scores.backend.argmaxHits && classes > 0) {
@@ -154,14 +159,7 @@ export function countHits(scores: Tensor, labels: Tensor): Tensor {
  * ```
  */
 export function nllAndHits(probs: Tensor, labels: Tensor): Tensor {
-  checkCompatible("nllAndHits", [probs, labels]);
-  if (probs.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== probs.shape[0]) {
-    throw new TypeError(
-      `nllAndHits expects probabilities [N, C] and class indices [N], got ${
-        formatShape(probs.shape)
-      } and ${formatShape(labels.shape)}`,
-    );
-  }
+  checkRowsAndLabels("nllAndHits", "probabilities", probs, labels);
   const [rows, classes] = probs.shape;
   if (classes === 0 && rows > 0) throw new RangeError("nllAndHits needs at least one class");
   const buf = probs.backend.nllHits(probs.buffer, labels.buffer, rows, classes, probs.dtype);
