@@ -11,6 +11,7 @@ import {
   type Backend,
   type DType,
   type Generator,
+  matmulBias,
   noGrad,
   randUniform,
   type Tensor,
@@ -18,6 +19,16 @@ import {
 } from "@recognize/tensor";
 import { type Activation, SIGMOID } from "./activations.ts";
 import type { Params } from "./params.ts";
+
+/**
+ * `x·W + b`, `b` per output column: one op on a GPU (the product's kernel
+ * adds the bias as it stores), the product and an add elsewhere.
+ */
+export function affine(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  if (x.rank === 2 && w.rank === 2 && b.rank === 1) return matmulBias(x, w, b, { on: "cols" });
+  using xw = x.matmul(w);
+  return xw.add(b);
+}
 
 /** Options of {@link initializeWeights}. */
 export interface InitOptions {
@@ -71,9 +82,7 @@ export function forward(
   activation: Activation = SIGMOID,
 ): Tensor {
   return noGrad(() => {
-    const w = params.get(`W${name}`), b = params.get(`b${name}`);
-    using xw = x.matmul(w);
-    const pre = xw.add(b);
+    const pre = affine(x, params.get(`W${name}`), params.get(`b${name}`));
     const post = activation.forward(pre);
     params.setCache(name, { x: x.detach(), pre, post: post.detach() });
     return post;

@@ -15,6 +15,7 @@ import {
   dropout,
   type DType,
   type Generator,
+  matmulBias,
   maxPool2d,
   noGrad,
   ones,
@@ -24,6 +25,9 @@ import {
   zeros,
 } from "@recognize/tensor";
 import { Module } from "./module.ts";
+
+/** A linear layer's product: `x·Wᵀ + b`, the bias per output column. */
+const LINEAR = { transB: true, on: "cols" } as const;
 
 /** Where and how parameters are made. */
 export interface LayerOptions {
@@ -69,6 +73,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    if (this.bias && x.rank === 2) return matmulBias(x, this.weight, this.bias, LINEAR);
     using y = x.matmul(this.weight, { transB: true });
     return this.bias ? y.add(this.bias) : y.reshape(y.shape);
   }

@@ -22,7 +22,7 @@ import {
   tensor,
 } from "@recognize/tensor";
 import { type Activation, LINEAR, RELU, SIGMOID, SOFTMAX } from "./activations.ts";
-import { backwards, forward, initializeWeights } from "./layer.ts";
+import { affine, backwards, forward, initializeWeights } from "./layer.ts";
 import { lossAndHits } from "./loss.ts";
 import { accumulate, readClasses, readSums } from "./_device_results.ts";
 import { Params } from "./params.ts";
@@ -129,8 +129,7 @@ export class Mlp {
       let h = x.reshape([x.shape[0], -1]);
       this.layers.forEach((name, i) => {
         const last = i === this.layers.length - 1;
-        using xw = h.matmul(this.params.get(`W${name}`));
-        using pre = xw.add(this.params.get(`b${name}`));
+        using pre = affine(h, this.params.get(`W${name}`), this.params.get(`b${name}`));
         const next = (last ? SOFTMAX : this.activation).forward(pre);
         h.dispose();
         h = next;

@@ -207,6 +207,13 @@ export interface Backend<S = unknown> {
   /** Batched matrix product; the result is `[batch, m, n]`. */
   matmul(a: S, b: S, spec: MatmulSpec, dtype: DType): S;
   /**
+   * Optional: `op(A)·op(B)` (one matrix each) plus a bias, one value per row
+   * of the result (`on: "rows"`, `[m]`) or per column (`"cols"`, `[n]`), as
+   * the product and then the add would give it, in one op where dispatches
+   * cost more than the arithmetic (a GPU).
+   */
+  matmulBias?(a: S, b: S, bias: S, spec: MatmulSpec, on: "rows" | "cols", dtype: DType): S;
+  /**
    * `c += alpha · op(A)·op(B)` in place, `c` being `[batch, m, n]`: a weight
    * updated by its gradient's product without the gradient ever being stored.
    */

@@ -10,6 +10,7 @@ import type { UnfoldSpec } from "./backend.ts";
 import { formatShape, type Shape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 import { checkCompatible, wrap } from "./_operand.ts";
+import { matmulBias } from "./matmul.ts";
 
 /** One number for both spatial axes, or `[vertical, horizontal]`. */
 export type Pair = number | readonly [number, number];
@@ -185,9 +186,9 @@ export function conv2d(
     : unfoldWith(x, { ...spec, batchInner: true });
   using flat = cols.reshape([c * kh * kw, spec.n * L]);
   using w2 = weight.reshape([o, c * kh * kw]);
-  using y = w2.matmul(flat);
-  using biased = bias ? addBias(y, bias) : null;
-  using onl = (biased ?? y).reshape([o, spec.n, L]);
+  // the bias per output channel: a row of the product
+  using y = bias ? matmulBias(w2, flat, bias, { on: "rows" }) : w2.matmul(flat);
+  using onl = y.reshape([o, spec.n, L]);
   using nol = onl.permute([1, 0, 2]);
   return nol.reshape([spec.n, o, spec.outH, spec.outW]);
 }
@@ -196,9 +197,4 @@ export function conv2d(
 function channelsFirst(x: Tensor, n: number, c: number, l: number): Tensor {
   using v = x.reshape([n, c, l]);
   return v.permute([1, 0, 2]);
-}
-
-function addBias(y: Tensor, bias: Tensor): Tensor {
-  using b = bias.reshape([bias.shape[0], 1]);
-  return y.add(b);
 }

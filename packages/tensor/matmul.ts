@@ -99,23 +99,96 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 
   return record(wrap(buf, outShape, a), [a, b], "matmul", (save) => {
     const sa = save(a), sb = save(b);
+    return (g, needs) => productGrads(g, sa, sb, transA, transB, needs);
+  });
+}
+
+/** The gradients of `C = op(A)·op(B)` for C's gradient `g`: those `needs` asks for. */
+function productGrads(
+  g: Tensor,
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  needs: readonly boolean[],
+): [Tensor | null, Tensor | null] {
+  let ga: Tensor | null = null, gb: Tensor | null = null;
+  if (needs[0]) {
+    // dA = g·op(B)ᵀ, stored transposed when transA
+    const d = transA
+      ? matmul(b, g, { transA: transB, transB: true })
+      : matmul(g, b, { transB: !transB });
+    ga = sumTo(d, a.shape);
+  }
+  if (needs[1]) {
+    // dB = op(A)ᵀ·g, stored transposed when transB
+    const d = transB
+      ? matmul(g, a, { transA: true, transB: transA })
+      : matmul(a, g, { transA: !transA });
+    gb = sumTo(d, b.shape);
+  }
+  return [ga, gb];
+}
+
+/** Options of {@link matmulBias}. */
+export interface MatmulBiasOptions extends MatmulOptions {
+  /** `cols`: the bias has a value per column of the result (a linear layer's); `rows`: per row. */
+  on: "rows" | "cols";
+}
+
+/**
+ * `op(a)·op(b)` plus a bias broadcast along the result's rows or columns
+ * (two matrices): a linear layer (`x·Wᵀ + b`, `on: "cols"`) or a convolution
+ * as one product (`W·cols + b`, `on: "rows"`). One op where the backend
+ * offers it (WebGPU: the kernel adds the bias as it stores), else the
+ * product and an add, with the same numbers either way.
+ *
+ * @param a `[m, k]` (or `[k, m]` with `transA`).
+ * @param b `[k, n]` (or `[n, k]` with `transB`).
+ * @param bias `[n]` (`on: "cols"`) or `[m]` (`on: "rows"`).
+ * @param options Transposition flags and which way the bias runs.
+ * @returns `[m, n]`.
+ * @example
+ * ```ts
+ * import { matmulBias, tensor } from "@recognize/tensor";
+ * const y = matmulBias(tensor([[1, 2]]), tensor([[3], [4]]), tensor([0.5]), { on: "cols" });
+ * console.assert(y.dataSync()[0] === 11.5);
+ * ```
+ */
+export function matmulBias(
+  a: Tensor,
+  b: Tensor,
+  bias: Tensor,
+  options: MatmulBiasOptions,
+): Tensor {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  checkCompatible("matmulBias", [a, b, bias]);
+  const { spec, outShape, ea, eb } = product("matmulBias", a, b, options);
+  if (ea !== a) ea.dispose();
+  if (eb !== b) eb.dispose();
+  const length = options.on === "rows" ? spec.m : spec.n;
+  if (a.rank !== 2 || b.rank !== 2 || bias.rank !== 1 || bias.shape[0] !== length) {
+    throw new TypeError(
+      `Cannot matmulBias ${formatShape(a.shape)} and ${formatShape(b.shape)} with bias ${
+        formatShape(bias.shape)
+      }: expected two matrices and a bias of ${length} (one per ${
+        options.on === "rows" ? "row" : "column"
+      })`,
+    );
+  }
+  const backend = a.backend;
+  if (!backend.matmulBias) {
+    using y = matmul(a, b, options);
+    if (options.on === "cols") return y.add(bias);
+    using column = bias.reshape([length, 1]);
+    return y.add(column);
+  }
+  const buf = backend.matmulBias(a.buffer, b.buffer, bias.buffer, spec, options.on, a.dtype);
+  return record(wrap(buf, outShape, a), [a, b, bias], "matmulBias", (save) => {
+    const sa = save(a), sb = save(b);
     return (g, needs) => {
-      let ga: Tensor | null = null, gb: Tensor | null = null;
-      if (needs[0]) {
-        // C = op(A)·op(B):  dA = g·op(B)ᵀ, stored transposed when transA
-        const d = transA
-          ? matmul(sb, g, { transA: transB, transB: true })
-          : matmul(g, sb, { transB: !transB });
-        ga = sumTo(d, sa.shape);
-      }
-      if (needs[1]) {
-        // dB = op(A)ᵀ·g, stored transposed when transB
-        const d = transB
-          ? matmul(g, sa, { transA: true, transB: transA })
-          : matmul(sa, g, { transA: !transA });
-        gb = sumTo(d, sb.shape);
-      }
-      return [ga, gb];
+      const [ga, gb] = productGrads(g, sa, sb, transA, transB, needs);
+      return [ga, gb, needs[2] ? g.sum(options.on === "rows" ? 1 : 0) : null];
     };
   });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randNormal, tensor } from "./creation.ts";
 import { Generator } from "./random.ts";
+import { matmulBias } from "./matmul.ts";
 import { assertClose, deviceTest } from "./testing.ts";
 
 /** Reference product in float64 by the definition C[i,j] = Σ_p A[i,p]·B[p,j]. */
@@ -73,3 +74,55 @@ deviceTest("inner-dimension mismatch names both shapes", (device) => {
   );
   assert.throws(() => tensor([1, 2], { device }).matmul(b), /rank 2/);
 });
+
+deviceTest(
+  "matmulBias equals the product plus the bias, values and gradients, bit for bit",
+  async (device) => {
+    // on WebGPU the kernel adds the bias as it stores; elsewhere it is the product and an add
+    const g = new Generator(8);
+    for (const on of ["rows", "cols"] as const) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const [m, k, n] = [37, 29, 70]; // partial tiles both ways
+        const a = randNormal(transA ? [k, m] : [m, k], 0, 1, {
+          generator: g,
+          device,
+          requiresGrad: true,
+        });
+        const b = randNormal(transB ? [n, k] : [k, n], 0, 1, {
+          generator: g,
+          device,
+          requiresGrad: true,
+        });
+        const bias = randNormal([on === "rows" ? m : n], 0, 1, {
+          generator: g,
+          device,
+          requiresGrad: true,
+        });
+        const weights = randNormal([m, n], 0, 1, { generator: g, device });
+        const fused = matmulBias(a, b, bias, { transA, transB, on });
+        fused.mul(weights).sum().backward();
+        const grads = [await a.grad!.data(), await b.grad!.data(), await bias.grad!.data()];
+        for (const t of [a, b, bias]) t.zeroGrad();
+        const product = a.matmul(b, { transA, transB });
+        const composed = product.add(on === "rows" ? bias.reshape([m, 1]) : bias);
+        composed.mul(weights).sum().backward();
+        const want = [await a.grad!.data(), await b.grad!.data(), await bias.grad!.data()];
+        const label = `${device.name} on ${on} transA ${transA} transB ${transB}`;
+        const [f, c] = [await fused.data(), await composed.data()];
+        assert.deepEqual(fused.shape, [m, n]);
+        for (let i = 0; i < c.length; i++) assert.ok(Object.is(f[i], c[i]), `${label} [${i}]`);
+        for (const [j, name] of ["a", "b", "bias"].entries()) {
+          for (let i = 0; i < want[j].length; i++) {
+            assert.ok(Object.is(grads[j][i], want[j][i]), `${label} ∂${name}[${i}]`);
+          }
+        }
+      }
+    }
+    const x = tensor([[1, 2]], { device });
+    assert.throws(
+      () =>
+        matmulBias(x, tensor([[3], [4]], { device }), tensor([1, 2], { device }), { on: "cols" }),
+      /expected two matrices and a bias of 1 \(one per column\)/,
+    );
+  },
+);

@@ -65,7 +65,7 @@ export {
   transpose,
   unsqueeze,
 } from "./movement.ts";
-export { matmul, type MatmulOptions } from "./matmul.ts";
+export { matmul, matmulBias, type MatmulBiasOptions, type MatmulOptions } from "./matmul.ts";
 export { gather, indexSelect, oneHot, scatterAdd } from "./indexing.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";

@@ -32,6 +32,7 @@ import {
 import {
   chooseTiling,
   kSlice,
+  type MatmulEpilogue,
   matmulKernel,
   type MatmulTiling,
   splitK,
@@ -554,7 +555,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       return out;
     }
     const out = this.#alloc(batch * m * n);
-    this.#matmulInto(out, a, b, spec, plan, null);
+    this.#matmulInto(out, a, b, spec, plan);
     return out;
   }
   matmulAccumulate(
@@ -574,7 +575,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       return;
     }
     // the product added into c as the kernel stores it: one dispatch, no product buffer
-    this.#matmulInto(c, a, b, spec, plan, alpha);
+    this.#matmulInto(c, a, b, spec, plan, "accumulate", { alpha });
   }
 
   /** Tiling, blocks and K slices for a product. */
@@ -591,25 +592,53 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return { tiling, gx, gy, slices };
   }
 
-  /** `out = op(A)·op(B)`, or `out += alpha·op(A)·op(B)`, batch by batch chunk. */
+  /**
+   * `out = op(A)·op(B)` batch chunk by batch chunk, or with an epilogue:
+   * `out += alpha·op(A)·op(B)`, or a bias added to each row or column.
+   */
   #matmulInto(
     out: GpuBuffer,
     a: GpuBuffer,
     b: GpuBuffer,
     spec: MatmulSpec,
     plan: { tiling: MatmulTiling; gx: number; gy: number },
-    alpha: number | null,
+    epilogue: MatmulEpilogue = "store",
+    extra: { alpha?: number; bias?: GpuBuffer } = {},
   ): void {
     const { batch, m, n, k, transA, transB } = spec;
-    const kernel = matmulKernel(transA, transB, plan.tiling, alpha !== null);
+    const kernel = matmulKernel(transA, transB, plan.tiling, epilogue);
     const ldA = transA ? m : k, ldB = transB ? k : n;
+    const buffers = extra.bias ? [a, b, extra.bias, out] : [a, b, out];
     const chunk = this.maxBatchPerDispatch;
     for (let start = 0; start < batch; start += chunk) {
       const count = Math.min(chunk, batch - start);
       const params = [m, n, k, spec.strideA, spec.strideB, start, ldA, ldB, 0xffffffff];
-      if (alpha !== null) params.push(f32Bits(alpha));
-      this.#dispatch(kernel, params, [a, b, out], [plan.gx, plan.gy, count]);
+      if (epilogue === "accumulate") params.push(f32Bits(extra.alpha!));
+      this.#dispatch(kernel, params, buffers, [plan.gx, plan.gy, count]);
     }
+  }
+
+  matmulBias(
+    a: GpuBuffer,
+    b: GpuBuffer,
+    bias: GpuBuffer,
+    spec: MatmulSpec,
+    on: "rows" | "cols",
+  ): GpuBuffer {
+    const { m, n } = spec;
+    const plan = this.#matmulPlan(spec);
+    if (plan.slices > 1 || spec.batch !== 1) {
+      // the product, then the add the caller would have made
+      const product = this.matmul(a, b, spec);
+      const out = this.binary("add", product, [m, n], bias, on === "rows" ? [m, 1] : [n], [m, n]);
+      this.release(product);
+      return out;
+    }
+    const out = this.#alloc(m * n);
+    if (m * n > 0) {
+      this.#matmulInto(out, a, b, spec, plan, on === "rows" ? "rowBias" : "colBias", { bias });
+    }
+    return out;
   }
 
   copyStrided(

@@ -46,6 +46,14 @@ export const MATMUL_TILINGS: Record<string, MatmulTiling> = {
   "128x128x16-8x8p": { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8, prefetch: true },
 };
 
+/**
+ * What a matmul kernel does with each element of the product: store it, add
+ * alpha times it into the output (`accumulate`, alpha in parameter word 9),
+ * or store it plus a bias read from a third input: one value per row of C
+ * (`rowBias`) or per column (`colBias`).
+ */
+export type MatmulEpilogue = "store" | "accumulate" | "rowBias" | "colBias";
+
 /** Check that a tiling's sizes divide as the generator needs. */
 export function checkTiling(t: MatmulTiling): void {
   const threads = (t.bm / t.tm) * (t.bn / t.tn);
@@ -65,26 +73,27 @@ const variant = memoKernel(
     tm: number,
     tn: number,
     prefetch: boolean,
-    accumulate: boolean,
+    epilogue: MatmulEpilogue,
   ): Kernel => {
     const t = { bm, bn, bk, tm, tn, prefetch };
     checkTiling(t);
-    return generate(transA, transB, t, accumulate);
+    return generate(transA, transB, t, epilogue);
   },
 );
 
 /**
- * Matmul kernel for one combination of transposes and one tiling; with
- * `accumulate`, `out += alpha·product` (alpha: parameter word 9) as each
- * element is stored, the same expression as the in-place axpy.
+ * Matmul kernel for one combination of transposes, one tiling and one
+ * epilogue (the accumulate and bias epilogues use the same expressions as
+ * the in-place axpy and the add kernel, so the same bits as those after a
+ * plain product).
  */
 export function matmulKernel(
   transA: boolean,
   transB: boolean,
   t: MatmulTiling,
-  accumulate = false,
+  epilogue: MatmulEpilogue = "store",
 ): Kernel {
-  return variant(transA, transB, t.bm, t.bn, t.bk, t.tm, t.tn, t.prefetch, accumulate);
+  return variant(transA, transB, t.bm, t.bn, t.bk, t.tm, t.tn, t.prefetch, epilogue);
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -94,7 +103,7 @@ function generate(
   transA: boolean,
   transB: boolean,
   t: MatmulTiling,
-  accumulate: boolean,
+  epilogue: MatmulEpilogue,
 ): Kernel {
   const { bm, bn, bk, tm, tn } = t;
   const wx = bn / tn, wy = bm / tm, threads = wx * wy;
@@ -203,9 +212,19 @@ ${
   }
     }`;
 
-  // store one element of C, or add alpha times it into what is there
-  const put = (at: string, v: string) =>
-    accumulate ? `out[${at}] = out[${at}] + pf(9u) * ${v};` : `out[${at}] = ${v};`;
+  // one element of C at `at`, in column col + j of row, per the epilogue
+  const put = (at: string, v: string, j: number) => {
+    switch (epilogue) {
+      case "store":
+        return `out[${at}] = ${v};`;
+      case "accumulate":
+        return `out[${at}] = out[${at}] + pf(9u) * ${v};`;
+      case "rowBias":
+        return `out[${at}] = ${v} + bias[row];`;
+      case "colBias":
+        return `out[${at}] = ${v} + bias[col + ${j}u];`;
+    }
+  };
   const write = range(rg).flatMap((g) =>
     range(4).map((i) => {
       const r = g * 4 + i;
@@ -218,12 +237,12 @@ ${
         let col = colBase + ${h * bn / cg}u + lid.x * 4u; let at = offC + row * N + col;
         let v = acc${r}_${h};
         if (col + 3u < N) { ${
-            range(4).map((j) => put(j === 0 ? "at" : `at + ${j}u`, `v.${comp[j]}`)).join(" ")
+            range(4).map((j) => put(j === 0 ? "at" : `at + ${j}u`, `v.${comp[j]}`, j)).join(" ")
           } }
         else {
 ${
             range(4).map((j) =>
-              `          if (col + ${j}u < N) { ${put(`at + ${j}u`, `v.${comp[j]}`)} }`
+              `          if (col + ${j}u < N) { ${put(`at + ${j}u`, `v.${comp[j]}`, j)} }`
             ).join("\n")
           }
         }
@@ -261,7 +280,9 @@ ${
   }`;
 
   return {
-    code: PARAMS + storage(["a", "b"]) + /* wgsl */ `
+    code: PARAMS +
+      storage(epilogue === "rowBias" || epilogue === "colBias" ? ["a", "b", "bias"] : ["a", "b"]) +
+      /* wgsl */ `
 var<workgroup> As: array<vec4<f32>, ${bk * sa}>;
 var<workgroup> Bs: array<vec4<f32>, ${bk * sb}>;
 
@@ -278,7 +299,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   ${write}
 }`,
     workgroupSize: threads,
-    bindings: 3,
+    bindings: epilogue === "rowBias" || epilogue === "colBias" ? 4 : 3,
   };
 }
 
