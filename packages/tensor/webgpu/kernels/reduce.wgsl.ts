@@ -14,6 +14,9 @@ import {
   storage,
 } from "./_common.ts";
 
+/** Threads of the one-workgroup-per-output kernels. */
+const RWG = 256;
+
 const INIT: Record<ReduceOp, string> = {
   sum: "0.0",
   max: "-3.4028234663852886e38",
@@ -26,11 +29,49 @@ function better(op: ReduceOp, v: string, best: string): string {
   return op === "max" || op === "argmax" ? `${v} > ${best}` : `${v} < ${best}`;
 }
 
+/**
+ * WGSL: one thread's pass over a row, `elem(j)` for j < `count`, leaving the
+ * first extreme in `best` (and its index in `at`, when named): the order
+ * every thread-per-row kernel here uses, so they agree bit for bit.
+ */
+function scanRow(
+  op: ReduceOp,
+  count: string,
+  elem: (j: string) => string,
+  best: string,
+  at?: string,
+): string {
+  return `for (var j = 0u; j < ${count}; j++) { let v = ${elem("j")}; if (${
+    better(op, "v", best)
+  } || j == 0u) { ${best} = v;${at ? ` ${at} = j;` : ""} } }`;
+}
+
+/**
+ * WGSL: `m`, a row's maximum, and `s`, Σ exp(x − m), for a softmax of the
+ * row `elem(j)`, j < `count`, in the order of the max, sub, exp and sum kernels.
+ */
+function maxAndExpSum(count: string, elem: (j: string) => string): string {
+  return `var m = ${INIT.max};
+  ${scanRow("max", count, elem, "m")}
+  var s = 0.0;
+  for (var j = 0u; j < ${count}; j++) { s += exp(${elem("j")} - m); }`;
+}
+
+/** WGSL: a workgroup's tree over its threads `t`, `combine` folding entry `t + s` into `t`. */
+function tree(combine: string): string {
+  return `workgroupBarrier();
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { ${combine} }
+    workgroupBarrier();
+  }`;
+}
+
 /** One thread per output; params: outputs, n, inner. */
 export const reduceThreadKernel = memoKernel((op: ReduceOp): Kernel => {
+  const elem = (j: string) => `x[base + ${j} * inner]`;
   const loop = op === "sum"
-    ? "acc += x[base + j * inner];"
-    : `let v = x[base + j * inner]; if (${better(op, "v", "acc")} || j == 0u) { acc = v; at = j; }`;
+    ? `for (var j = 0u; j < n; j++) { acc += ${elem("j")}; }`
+    : scanRow(op, "n", elem, "acc", "at");
   const result = op === "argmax" || op === "argmin" ? "f32(at)" : "acc";
   return {
     code: PARAMS + LINEAR_INDEX + storage(["x"]) + elementwiseMain(`
@@ -38,14 +79,12 @@ export const reduceThreadKernel = memoKernel((op: ReduceOp): Kernel => {
   let o = i / inner; let k = i % inner;
   let base = o * n * inner + k;
   var acc = ${INIT[op]}; var at = 0u;
-  for (var j = 0u; j < n; j++) { ${loop} }
+  ${loop}
   out[i] = ${result};`),
     workgroupSize: 256,
     bindings: 2,
   };
 });
-
-const RWG = 256;
 
 /** One workgroup per output; params: outputs, n, inner. */
 export const reduceGroupKernel = memoKernel((op: ReduceOp): Kernel => {
@@ -79,13 +118,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var j = t; j < n; j += ${RWG}u) { ${step} }
   }
   vals[t] = acc; idxs[t] = at;
-  workgroupBarrier();
-  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) {
-      ${combine}
-    }
-    workgroupBarrier();
-  }
+  ${tree(combine)}
   if (t == 0u && valid) { out[o] = ${result}; }
 }`,
     workgroupSize: RWG,
@@ -103,12 +136,7 @@ export const softmaxThreadKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["x"]) + elementwiseMain(`
   let n = p(1u); let inner = p(2u);
   let base = (i / inner) * n * inner + i % inner;
-  var m = ${INIT.max};
-  for (var j = 0u; j < n; j++) { let v = x[base + j * inner]; if (${
-    better("max", "v", "m")
-  } || j == 0u) { m = v; } }
-  var s = 0.0;
-  for (var j = 0u; j < n; j++) { s += exp(x[base + j * inner] - m); }
+  ${maxAndExpSum("n", (j) => `x[base + ${j} * inner]`)}
   for (var j = 0u; j < n; j++) { out[base + j * inner] = exp(x[base + j * inner] - m) / s; }`),
   workgroupSize: 256,
   bindings: 2,
@@ -138,19 +166,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
       let truth = min(u32(max(label, 0.0)), classes - 1u);
       acc += log(max(probs[r * classes + truth], 1e-30));
       var best = ${INIT.argmax}; var at = 0u;
-      for (var j = 0u; j < classes; j++) {
-        let v = probs[r * classes + j];
-        if (${better("argmax", "v", "best")} || j == 0u) { best = v; at = j; }
-      }
+      ${scanRow("argmax", "classes", (j) => `probs[r * classes + ${j}]`, "best", "at")}
       hacc += select(0.0, 1.0, f32(at) == label);
     }
   }
   vals[t] = acc; hits[t] = hacc;
-  workgroupBarrier();
-  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) { vals[t] = vals[t] + vals[t + s]; hits[t] = hits[t] + hits[t + s]; }
-    workgroupBarrier();
-  }
+  ${tree("vals[t] = vals[t] + vals[t + s]; hits[t] = hits[t] + hits[t + s];")}
   if (t == 0u) { out[0] = -vals[0]; out[1] = hits[0]; }
 }`,
   workgroupSize: RWG,
@@ -170,12 +191,7 @@ export const crossEntropyRowsKernel: Kernel = {
 @group(0) @binding(4) var<storage, read_write> probs: array<f32>;
 ` + elementwiseMain(`
   let classes = p(1u); let base = i * classes;
-  var m = ${INIT.max};
-  for (var j = 0u; j < classes; j++) { let v = x[base + j]; if (${
-    better("max", "v", "m")
-  } || j == 0u) { m = v; } }
-  var s = 0.0;
-  for (var j = 0u; j < classes; j++) { s += exp(x[base + j] - m); }
+  ${maxAndExpSum("classes", (j) => `x[base + ${j}]`)}
   let t = min(u32(max(labels[i], 0.0)), classes - 1u);
   loss[i] = log(s) + m - x[base + t];
   for (var j = 0u; j < classes; j++) { probs[base + j] = exp(x[base + j] - m) / s; }`),
@@ -206,18 +222,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var count = 0.0;
   for (var r = t; r < rows; r += ${RWG}u) {
     var best = ${INIT.argmax}; var at = 0u;
-    for (var j = 0u; j < classes; j++) {
-      let v = scores[r * classes + j];
-      if (${better("argmax", "v", "best")} || j == 0u) { best = v; at = j; }
-    }
+    ${scanRow("argmax", "classes", (j) => `scores[r * classes + ${j}]`, "best", "at")}
     count += select(0.0, 1.0, f32(at) == labels[r]);
   }
   hits[t] = count;
-  workgroupBarrier();
-  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) { hits[t] = hits[t] + hits[t + s]; }
-    workgroupBarrier();
-  }
+  ${tree("hits[t] = hits[t] + hits[t + s];")}
   if (t == 0u) { out[0] = hits[0]; }
 }`,
   workgroupSize: RWG,
