@@ -79,6 +79,19 @@ interface Layout {
   groups: BindGroupTree;
 }
 
+/** How a product is cut into dispatches. */
+interface MatmulPlan {
+  tiling: MatmulTiling;
+  /** Workgroups across the columns and rows of C. */
+  gx: number;
+  gy: number;
+  /** Slices of K (1: no split). */
+  slices: number;
+  /** Row lengths of A and B as stored. */
+  ldA: number;
+  ldB: number;
+}
+
 interface Pipeline {
   pipeline: GPUComputePipeline;
   layout: Layout;
@@ -296,11 +309,20 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   /** An element-wise dispatch over `n` elements into a new buffer. */
   #elementwise(kernel: Kernel, n: number, params: readonly number[], inputs: GpuBuffer[]) {
     const out = this.#alloc(n);
-    if (n > 0) {
-      const [x, y] = grid(Math.ceil(n / kernel.workgroupSize));
-      this.#dispatch(kernel, [n, ...params], [...inputs, out], [x, y, 1]);
-    }
+    this.#dispatchThreads(kernel, n, params, [...inputs, out]);
     return out;
+  }
+
+  /** Dispatch one thread per item over a 2-D grid, `items` the first parameter word (none when 0). */
+  #dispatchThreads(
+    kernel: Kernel,
+    items: number,
+    params: readonly number[],
+    buffers: readonly GpuBuffer[],
+  ): void {
+    if (items === 0) return;
+    const [x, y] = grid(Math.ceil(items / kernel.workgroupSize));
+    this.#dispatch(kernel, [items, ...params], buffers, [x, y, 1]);
   }
 
   /**
@@ -435,10 +457,8 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return this.#elementwise(axpyKernel, size, [f32Bits(alpha)], [a, b]);
   }
   axpyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): void {
-    if (size === 0) return;
     // `a` is bound once, as the kernel's read-write buffer
-    const [x, y] = grid(Math.ceil(size / axpyInPlaceKernel.workgroupSize));
-    this.#dispatch(axpyInPlaceKernel, [size, f32Bits(alpha)], [b, a], [x, y, 1]);
+    this.#dispatchThreads(axpyInPlaceKernel, size, [f32Bits(alpha)], [b, a]);
   }
 
   where(
@@ -473,10 +493,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     if (outer * inner >= 2048 || n < 64) {
       // where the composed sums would take one thread per row: one kernel, the same bits
       const rows = outer * inner, out = this.#alloc(rows * n);
-      if (rows * n > 0) {
-        const [gx, gy] = grid(Math.ceil(rows / softmaxThreadKernel.workgroupSize));
-        this.#dispatch(softmaxThreadKernel, [rows, n, inner], [x, out], [gx, gy, 1]);
-      }
+      if (n > 0) this.#dispatchThreads(softmaxThreadKernel, rows, [n, inner], [x, out]);
       return out;
     }
     // the five kernels the tensor layer used to compose, without its bookkeeping
@@ -513,14 +530,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     classes: number,
   ): { loss: GpuBuffer; probs: GpuBuffer } {
     const loss = this.#alloc(rows), probs = this.#alloc(rows * classes);
-    if (rows > 0) {
-      const [gx, gy] = grid(Math.ceil(rows / crossEntropyRowsKernel.workgroupSize));
-      this.#dispatch(crossEntropyRowsKernel, [rows, classes], [logits, labels, loss, probs], [
-        gx,
-        gy,
-        1,
-      ]);
-    }
+    this.#dispatchThreads(crossEntropyRowsKernel, rows, [classes], [logits, labels, loss, probs]);
     return { loss, probs };
   }
   crossEntropyRowsBackward(
@@ -541,10 +551,9 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     const { batch, m, n, k, transA, transB } = spec;
     if (batch * m * n === 0) return this.#alloc(0);
     const plan = this.#matmulPlan(spec);
-    const ldA = transA ? m : k, ldB = transB ? k : n;
     if (plan.slices > 1) {
       // each z multiplies one slice of K into its own [m, n]; then one sum over z
-      const { slices, tiling, gx, gy } = plan;
+      const { slices, tiling, gx, gy, ldA, ldB } = plan;
       const kernel = matmulKernel(transA, transB, tiling);
       const depth = kSlice(k, slices, tiling.bk);
       const partial = this.#alloc(slices * m * n);
@@ -578,9 +587,9 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     this.#matmulInto(c, a, b, spec, plan, "accumulate", { alpha });
   }
 
-  /** Tiling, blocks and K slices for a product. */
-  #matmulPlan(spec: MatmulSpec) {
-    const { batch, m, n, k } = spec;
+  /** Tiling, blocks, K slices and the operands' row lengths for a product. */
+  #matmulPlan(spec: MatmulSpec): MatmulPlan {
+    const { batch, m, n, k, transA, transB } = spec;
     const tiling = this.matmulTiling ?? chooseTiling(batch, m, n);
     const gx = Math.ceil(n / tiling.bn), gy = Math.ceil(m / tiling.bm);
     if (gx > MAX_WG || gy > MAX_WG) {
@@ -589,7 +598,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       );
     }
     const slices = this.matmulSplitK ? splitK(batch, gx * gy, k, tiling.bk) : 1;
-    return { tiling, gx, gy, slices };
+    return { tiling, gx, gy, slices, ldA: transA ? m : k, ldB: transB ? k : n };
   }
 
   /**
@@ -601,13 +610,13 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     a: GpuBuffer,
     b: GpuBuffer,
     spec: MatmulSpec,
-    plan: { tiling: MatmulTiling; gx: number; gy: number },
+    plan: MatmulPlan,
     epilogue: MatmulEpilogue = "store",
     extra: { alpha?: number; bias?: GpuBuffer } = {},
   ): void {
     const { batch, m, n, k, transA, transB } = spec;
+    const { ldA, ldB } = plan;
     const kernel = matmulKernel(transA, transB, plan.tiling, epilogue);
-    const ldA = transA ? m : k, ldB = transB ? k : n;
     const buffers = extra.bias ? [a, b, extra.bias, out] : [a, b, out];
     const chunk = this.maxBatchPerDispatch;
     for (let start = 0; start < batch; start += chunk) {
@@ -687,13 +696,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     let at = 0;
     xs.forEach((x, i) => {
       const n = outer * sizes[i] * inner;
-      if (n > 0) {
-        const [gx, gy] = grid(Math.ceil(n / concatPieceKernel.workgroupSize));
-        this.#dispatch(concatPieceKernel, [n, sizes[i] * inner, total * inner, at * inner], [
-          x,
-          out,
-        ], [gx, gy, 1]);
-      }
+      this.#dispatchThreads(concatPieceKernel, n, [sizes[i] * inner, total * inner, at * inner], [
+        x,
+        out,
+      ]);
       at += sizes[i];
     });
     return out;
@@ -766,10 +772,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   maxPool(x: GpuBuffer, spec: UnfoldSpec): { out: GpuBuffer; argmax: GpuBuffer } {
     const n = spec.n * spec.c * spec.outH * spec.outW;
     const out = this.#alloc(n), argmax = this.#alloc(n);
-    if (n > 0) {
-      const [gx, gy] = grid(Math.ceil(n / maxPoolKernel.workgroupSize));
-      this.#dispatch(maxPoolKernel, [n, ...this.#geometry(spec)], [x, out, argmax], [gx, gy, 1]);
-    }
+    this.#dispatchThreads(maxPoolKernel, n, this.#geometry(spec), [x, out, argmax]);
     return { out, argmax };
   }
 
