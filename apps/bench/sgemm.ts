@@ -133,7 +133,8 @@ async function benchTilings(backend: Backend, names: string): Promise<void> {
       const tiling = MATMUL_TILINGS[name];
       const blocks = Math.ceil(s.m / tiling.bm) * Math.ceil(s.n / tiling.bn);
       // where K is split, the same tiling unsplit too
-      const splits = splitK(1, blocks, s.k, tiling.bk) > 1 ? [true, false] : [true];
+      const slices = splitK(1, blocks, s.k, tiling.bk);
+      const splits = slices > 1 ? [true, false] : [true];
       for (const split of splits) {
         backend.matmulTiling = tiling;
         backend.matmulSplitK = split;
@@ -143,7 +144,7 @@ async function benchTilings(backend: Backend, names: string): Promise<void> {
             bench: "sgemm_tiling",
             device: backend.name,
             tiling: name,
-            ...(split && splits.length > 1 ? { split_k: splitK(1, blocks, s.k, tiling.bk) } : {}),
+            ...(split && slices > 1 ? { split_k: slices } : {}),
             shape: s.label,
             m: s.m,
             n: s.n,
