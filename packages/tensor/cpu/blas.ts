@@ -11,6 +11,7 @@
 
 import type { MatmulSpec } from "../backend.ts";
 import type { TypedArray } from "../dtype.ts";
+import { parkHelper } from "./wasm_threads.ts";
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
@@ -184,6 +185,8 @@ export function blasMatmul(
   }
   const gemm = out instanceof Float64Array ? lib.dgemm : lib.sgemm;
   lib.threads(threads);
+  // OpenBLAS's second thread needs the core the kernels' helper spins on
+  if (threads === "all") parkHelper();
   const lda = spec.transA ? m : k, ldb = spec.transB ? k : n;
   const ta = spec.transA ? TRANS : NO_TRANS, tb = spec.transB ? TRANS : NO_TRANS;
   for (let z = 0; z < batch; z++) {

@@ -13,6 +13,10 @@ import {
   releaseHeapArray,
   wasmEngine,
 } from "./wasm_memory.ts";
+import { splitCall } from "./wasm_threads.ts";
+
+/** Element-wise passes are cut between threads at multiples of this (the kernels' SIMD groups). */
+const GROUP = 16;
 
 /** The kernels, when they run here and every array lies in their heap. */
 function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
@@ -24,9 +28,9 @@ function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
 /** `out = op(x)` for the ops with a WebAssembly twin (ReLU, e^x, σ). */
 export function wasmUnary(op: string, x: TypedArray, out: TypedArray): boolean {
   if (op !== "relu" && op !== "exp" && op !== "sigmoid") return false;
-  const k = kernelsFor(x, out);
-  if (!k) return false;
-  k[op](x.byteOffset, out.byteOffset, out.length);
+  if (!kernelsFor(x, out)) return false;
+  const n = out.length;
+  splitCall(op, n, 8 * n, (f, t) => [x.byteOffset + 4 * f, out.byteOffset + 4 * f, t - f], GROUP);
   return true;
 }
 
@@ -35,14 +39,19 @@ const BINARY = new Set(["add", "sub", "mul", "div", "reluGrad", "sigmoidGrad"]);
 /** Same-length `out = op(a, b)` for the ops with a WebAssembly twin. */
 export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
   if (!BINARY.has(op)) return false;
-  const k = kernelsFor(a, b, out);
-  if (!k) return false;
-  const f = op === "reluGrad"
-    ? k.relu_grad
+  if (!kernelsFor(a, b, out)) return false;
+  const kernel = op === "reluGrad"
+    ? "relu_grad"
     : op === "sigmoidGrad"
-    ? k.sigmoid_grad
-    : k[op as "add" | "sub" | "mul" | "div"];
-  f(a.byteOffset, b.byteOffset, out.byteOffset, out.length);
+    ? "sigmoid_grad"
+    : op as "add" | "sub" | "mul" | "div";
+  const n = out.length;
+  splitCall(kernel, n, 12 * n, (f, t) => [
+    a.byteOffset + 4 * f,
+    b.byteOffset + 4 * f,
+    out.byteOffset + 4 * f,
+    t - f,
+  ], GROUP);
   return true;
 }
 
@@ -64,15 +73,15 @@ export function wasmBroadcast(
   n: number,
 ): boolean {
   if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
-  const k = kernelsFor(a, b, out);
-  if (!k) return false;
-  k[`${op}_${kind}`](
-    a.byteOffset + 4 * ia,
-    b.byteOffset + 4 * ib,
-    out.byteOffset + 4 * io,
-    rows,
+  if (!kernelsFor(a, b, out)) return false;
+  // by rows: a `cols` operand's entries go with them
+  splitCall(`${op}_${kind}`, rows, 8 * rows * n, (f, t) => [
+    a.byteOffset + 4 * (ia + f * n),
+    b.byteOffset + 4 * (ib + (kind === "cols" ? f : 0)),
+    out.byteOffset + 4 * (io + f * n),
+    t - f,
     n,
-  );
+  ]);
   return true;
 }
 
@@ -102,9 +111,15 @@ export function wasmMaxRows(
 
 /** `out = a + α·b`. */
 export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: TypedArray): boolean {
-  const k = kernelsFor(a, b, out);
-  if (!k) return false;
-  k.axpy(a.byteOffset, b.byteOffset, alpha, out.byteOffset, out.length);
+  if (!kernelsFor(a, b, out)) return false;
+  const n = out.length;
+  splitCall("axpy", n, 12 * n, (f, t) => [
+    a.byteOffset + 4 * f,
+    b.byteOffset + 4 * f,
+    alpha,
+    out.byteOffset + 4 * f,
+    t - f,
+  ], GROUP);
   return true;
 }
 
@@ -170,16 +185,17 @@ export function wasmMaxPoolScatter(
   s: UnfoldSpec,
   dx: TypedArray,
 ): boolean {
-  const k = kernelsFor(g, argmax, dx);
-  if (!k) return false;
-  k.max_pool_scatter(
-    g.byteOffset,
-    argmax.byteOffset,
-    dx.byteOffset,
-    s.n * s.c,
-    s.h * s.w,
-    s.outH * s.outW,
-  );
+  if (!kernelsFor(g, argmax, dx)) return false;
+  // by planes (the winners are plane indices)
+  const planes = s.n * s.c, size = s.h * s.w, per = s.outH * s.outW;
+  splitCall("max_pool_scatter", planes, 4 * planes * (size + 2 * per), (f, t) => [
+    g.byteOffset + 4 * f * per,
+    argmax.byteOffset + 4 * f * per,
+    dx.byteOffset + 4 * f * size,
+    t - f,
+    size,
+    per,
+  ]);
   return true;
 }
 
@@ -234,13 +250,18 @@ export function wasmCopyRuns(
   n: number,
   count: number,
 ): boolean {
-  const k = kernelsFor(x, out);
-  if (!k) return false;
-  k.copy_runs(x.byteOffset + 4 * src, 4 * stride, out.byteOffset + 4 * dst, 4 * n, count);
+  if (!kernelsFor(x, out)) return false;
+  splitCall("copy_runs", count, 8 * n * count, (f, t) => [
+    x.byteOffset + 4 * (src + f * stride),
+    4 * stride,
+    out.byteOffset + 4 * (dst + f * n),
+    4 * n,
+    t - f,
+  ]);
   return true;
 }
 
-/** The geometry arguments of unfold_rows and fold_rows after the two arrays. */
+/** The geometry arguments of unfold_rows and fold_rows after the two arrays (then the samples' range). */
 function im2colGeometry(s: UnfoldSpec): number[] {
   return [
     s.n,
@@ -263,18 +284,32 @@ function im2colGeometry(s: UnfoldSpec): number[] {
 /** im2col of `x` into `cols` (every entry written) for a unit horizontal stride. */
 export function wasmUnfold(x: TypedArray, s: UnfoldSpec, cols: TypedArray): boolean {
   if (s.sw !== 1) return false;
-  const k = kernelsFor(x, cols);
-  if (!k) return false;
-  k.unfold_rows(x.byteOffset, cols.byteOffset, ...im2colGeometry(s), s.padValue);
+  if (!kernelsFor(x, cols)) return false;
+  const geometry = im2colGeometry(s);
+  // by samples: each writes its own columns
+  splitCall("unfold_rows", s.n, 8 * cols.length, (f, t) => [
+    x.byteOffset,
+    cols.byteOffset,
+    ...geometry,
+    f,
+    t,
+    s.padValue,
+  ]);
   return true;
 }
 
 /** col2im: `cols` added into the zeroed `out`, for a unit horizontal stride. */
 export function wasmFold(cols: TypedArray, s: UnfoldSpec, out: TypedArray): boolean {
   if (s.sw !== 1) return false;
-  const k = kernelsFor(cols, out);
-  if (!k) return false;
-  k.fold_rows(out.byteOffset, cols.byteOffset, ...im2colGeometry(s));
+  if (!kernelsFor(cols, out)) return false;
+  const geometry = im2colGeometry(s);
+  // by samples: each adds into its own planes, in the one thread's order
+  splitCall(
+    "fold_rows",
+    s.n,
+    4 * cols.length,
+    (f, t) => [out.byteOffset, cols.byteOffset, ...geometry, f, t],
+  );
   return true;
 }
 
@@ -286,17 +321,18 @@ export function wasmMaxPool2x2(
   argmax: TypedArray,
 ): boolean {
   if (s.outW % 4 !== 0) return false;
-  const k = kernelsFor(x, out, argmax);
-  if (!k) return false;
-  k.max_pool_2x2(
-    x.byteOffset,
-    s.n * s.c,
+  if (!kernelsFor(x, out, argmax)) return false;
+  // by planes (the winners are plane indices)
+  const planes = s.n * s.c, size = s.h * s.w, per = s.outH * s.outW;
+  splitCall("max_pool_2x2", planes, 4 * planes * (size + 2 * per), (f, t) => [
+    x.byteOffset + 4 * f * size,
+    t - f,
     s.h,
     s.w,
     s.outH,
     s.outW,
-    out.byteOffset,
-    argmax.byteOffset,
-  );
+    out.byteOffset + 4 * f * per,
+    argmax.byteOffset + 4 * f * per,
+  ]);
   return true;
 }

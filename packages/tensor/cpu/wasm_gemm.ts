@@ -5,11 +5,9 @@
 // WebAssembly SIMD or shared memory.
 
 import type { MatmulSpec } from "../backend.ts";
-import { CTRL, SPIN_MS, spinWhile, STATE } from "./wasm/protocol.ts";
 import {
   allocBlock,
   blockBytes,
-  type Engine,
   ensureMemory,
   freeBlock,
   heapAddress,
@@ -18,19 +16,11 @@ import {
   releaseHeapArray,
   wasmEngine,
 } from "./wasm_memory.ts";
+import { joinHelper, postToHelper } from "./wasm_threads.ts";
 
 const MR = 6, NR = 8;
 /** B with rows this long or longer is packed even untransposed (a row step would cost a page). */
 const PACK_WIDE_B = 1024;
-
-let helperTasks = 0;
-let helper: Worker | null = null;
-let unloadHooked = false;
-
-/** How many products the helper thread has shared (tests check it takes part). */
-export function helperTaskCount(): number {
-  return helperTasks;
-}
 
 /**
  * Products smaller than this many multiply-adds stay on one thread. A
@@ -47,32 +37,6 @@ export let PARALLEL_MIN_MACS = DEFAULT_PARALLEL_MIN_MACS;
 /** Set the threshold above which the second thread helps (tests lower it). */
 export function setParallelThreshold(macs: number): void {
   PARALLEL_MIN_MACS = macs;
-}
-
-function spawnHelper(e: Engine): void {
-  if (Atomics.compareExchange(e.ctrl, CTRL.state, STATE.gone, STATE.starting) !== STATE.gone) {
-    return;
-  }
-  try {
-    const worker = new Worker(new URL("./wasm/gemm_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-    worker.postMessage({ module: e.module, memory: e.memory });
-    // end it before the runtime tears down: exiting with a worker alive has
-    // aborted Deno now and then (a double free in teardown)
-    if (!unloadHooked) {
-      unloadHooked = true;
-      globalThis.addEventListener?.("unload", () => {
-        helper?.terminate();
-        helper = null;
-        Atomics.store(e.ctrl, CTRL.state, STATE.gone); // a later product starts a new one
-      });
-    }
-    helper = worker;
-  } catch {
-    Atomics.store(e.ctrl, CTRL.state, STATE.gone);
-    e.threads = false;
-  }
 }
 
 /** Whether the WebAssembly kernels run here. */
@@ -145,7 +109,6 @@ export function wasmMatmul(
   // and of B(p, j) = b + ⌊j/NR⌋·bPanel + 4·(j mod NR) + p·bStep
   const [bPanel, bStep] = packB ? [4 * NR * k, 4 * NR] : [4 * NR, 4 * n];
   const parallel = threads && e.threads && m * n * k >= PARALLEL_MIN_MACS && nPanels >= 2;
-  if (parallel && Atomics.load(e.ctrl, CTRL.state) === STATE.gone) spawnHelper(e);
   /** Byte address of operand `x`'s matrix `z`: where it lies, or copied to `at` (floats). */
   const place = (
     x: Float32Array,
@@ -182,40 +145,29 @@ export function wasmMatmul(
     const cOut = outHome + 4 * z * m * n;
     const [mainPanels, cMain, ldcMain] = direct ? [fullPanels, cOut, n] : [mPanels, cAt * 4, np];
     const split = parallel ? Math.floor(nPanels / 2) : nPanels;
-    let posted = false;
-    if (split < nPanels && mainPanels > 0 && Atomics.load(e.ctrl, CTRL.state) === STATE.idle) {
-      const ctrl = e.ctrl;
-      ctrl[CTRL.mPanels] = mainPanels;
-      ctrl[CTRL.jp0] = split;
-      ctrl[CTRL.jp1] = nPanels;
-      ctrl[CTRL.k] = k;
-      ctrl[CTRL.a] = aIn;
-      ctrl[CTRL.aPanel] = aPanel;
-      ctrl[CTRL.aRow] = aRow;
-      ctrl[CTRL.aStep] = aStep;
-      ctrl[CTRL.b] = bIn;
-      ctrl[CTRL.bPanel] = bPanel;
-      ctrl[CTRL.bStep] = bStep;
-      ctrl[CTRL.c] = cMain;
-      ctrl[CTRL.ldc] = ldcMain;
-      // the helper may be leaving: hand over only if it still waits
-      posted = Atomics.compareExchange(ctrl, CTRL.state, STATE.idle, STATE.task) === STATE.idle;
-      if (posted) {
-        helperTasks++;
-        Atomics.notify(ctrl, CTRL.state);
-      }
-    }
+    const posted = split < nPanels && mainPanels > 0 &&
+      postToHelper(e, "gemm", [
+        mainPanels,
+        split,
+        nPanels,
+        k,
+        aIn,
+        aPanel,
+        aRow,
+        aStep,
+        bIn,
+        bPanel,
+        bStep,
+        cMain,
+        ldcMain,
+      ]);
     const kernel = e.exports;
     const run = (panels: number, jp1: number, aFrom: number, c: number, ldc: number) =>
       kernel.gemm(panels, 0, jp1, k, aFrom, aPanel, aRow, aStep, bIn, bPanel, bStep, c, ldc);
     if (mainPanels > 0) run(mainPanels, posted ? split : nPanels, aIn, cMain, ldcMain);
     // the partial last row panel, into the scratch C
     if (direct && fullPanels < mPanels) run(1, nPanels, aIn + fullPanels * aPanel, cAt * 4, np);
-    if (posted && !spinWhile(e.ctrl, STATE.task, SPIN_MS)) {
-      while (Atomics.load(e.ctrl, CTRL.state) === STATE.task) {
-        Atomics.wait(e.ctrl, CTRL.state, STATE.task, 50);
-      }
-    }
+    if (posted) joinHelper(e);
     f = heapF32(e);
     const o = z * m * n;
     if (direct) {

@@ -9,12 +9,12 @@ import { checkAgainstReference, singleProducts } from "./_matmul_testing.ts";
 import type { TypedArray } from "../dtype.ts";
 import {
   DEFAULT_PARALLEL_MIN_MACS,
-  helperTaskCount,
   setParallelThreshold,
   wasmGemmAvailable,
   wasmMatmul,
 } from "./wasm_gemm.ts";
 import { HEAP_MIN_LENGTH, heapAddress, heapArray } from "./wasm_memory.ts";
+import { helperTaskCount } from "./wasm_threads.ts";
 import { buildKernels, embedded } from "./wasm/build.ts";
 
 /** Where the operands live: ordinary arrays (copied in), or the kernels' heap (read in place). */

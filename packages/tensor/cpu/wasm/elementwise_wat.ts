@@ -536,6 +536,8 @@ function im2col(): void {
     "outH",
     "outW",
     "batchInner",
+    "b0",
+    "b1",
   ].map((p) => `(param $${p} i32)`).join(" ");
   const get = (v: string) => `(local.get $${v})`;
   const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
@@ -574,13 +576,14 @@ function im2col(): void {
     );
     emit(`    (local.set $L ${mul(get("outH"), get("outW"))})`);
     emit(`    (local.set $rows ${mul(mul(get("c"), get("kh")), get("kw"))})`);
-    const loop = (v: string, end: string, body: () => void) => {
-      emit(`    (local.set $${v} (i32.const 0))`);
+    const loop = (v: string, end: string, body: () => void, start = "(i32.const 0)") => {
+      emit(`    (local.set $${v} ${start})`);
       emit(`    (block $d${v} (loop $l${v} (br_if $d${v} (i32.ge_s ${get(v)} ${end}))`);
       body();
       emit(`      (local.set $${v} (i32.add ${get(v)} (i32.const 1))) (br $l${v})))`);
     };
-    loop("b", get("n"), () =>
+    // the batch's samples [b0, b1): two threads each take a range
+    loop("b", get("b1"), () =>
       loop("ch", get("c"), () => {
         emit(
           `      (local.set $plane ${
@@ -755,7 +758,7 @@ function im2col(): void {
             });
             if (kind === "unfold") emit(`      ))`);
           }));
-      }));
+      }), get("b0"));
     emit(`  )`);
   }
 }

@@ -1,8 +1,18 @@
-// A helper thread for the WebAssembly GEMM: it shares the module's memory,
-// runs the column panels it is handed, and leaves when idle for a while so
-// that it never keeps a finished program alive.
+// The kernels' helper thread: it shares the module's memory, runs the calls
+// it is handed (its share of a product's column panels, or of an
+// element-wise pass), and leaves when idle for a while so that it never
+// keeps a finished program alive.
 
-import { CTRL, type GemmKernel, IDLE_EXIT_MS, SPIN_MS, spinWhile, STATE } from "./protocol.ts";
+import {
+  ARGS_AT,
+  CTRL,
+  HELPER_KERNELS,
+  IDLE_EXIT_MS,
+  MAX_ARGS,
+  SPIN_MS,
+  spinWhile,
+  STATE,
+} from "./protocol.ts";
 
 /** The worker's global scope, typed without the worker lib (checked together with window code). */
 const scope = self as unknown as {
@@ -14,31 +24,22 @@ scope.onmessage = (
   event: MessageEvent<{ module: WebAssembly.Module; memory: WebAssembly.Memory }>,
 ) => {
   const { module, memory } = event.data;
-  const exports = new WebAssembly.Instance(module, { env: { memory } })
-    .exports as unknown as GemmKernel;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
+    string,
+    (...args: number[]) => void
+  >;
+  const kernels = HELPER_KERNELS.map((name) => exports[name]);
+  // views at fixed offsets stay valid as the shared memory grows
   const ctrl = new Int32Array(memory.buffer, 0, CTRL.length);
+  const args = new Float64Array(memory.buffer, ARGS_AT, MAX_ARGS);
   Atomics.store(ctrl, CTRL.state, STATE.idle);
   Atomics.notify(ctrl, CTRL.state);
   while (true) {
-    const woke = spinWhile(ctrl, STATE.idle, SPIN_MS)
+    const woke = spinWhile(ctrl, STATE.idle, SPIN_MS, true)
       ? "not-equal"
       : Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
     if (Atomics.load(ctrl, CTRL.state) === STATE.task) {
-      exports.gemm(
-        ctrl[CTRL.mPanels],
-        ctrl[CTRL.jp0],
-        ctrl[CTRL.jp1],
-        ctrl[CTRL.k],
-        ctrl[CTRL.a],
-        ctrl[CTRL.aPanel],
-        ctrl[CTRL.aRow],
-        ctrl[CTRL.aStep],
-        ctrl[CTRL.b],
-        ctrl[CTRL.bPanel],
-        ctrl[CTRL.bStep],
-        ctrl[CTRL.c],
-        ctrl[CTRL.ldc],
-      );
+      kernels[ctrl[CTRL.kernel]](...args.subarray(0, ctrl[CTRL.argc]));
       Atomics.store(ctrl, CTRL.state, STATE.idle);
       Atomics.notify(ctrl, CTRL.state);
     } else if (
