@@ -86,8 +86,41 @@ const CANDIDATES = [
 let blas: Blas | null | undefined;
 let blasError = "";
 
+/**
+ * OpenBLAS's threads spin for 2^t cycles after a product before they sleep;
+ * at its default t = 28 (about 0.1 s here) its second thread keeps a core
+ * from the kernels' helper thread between products, and three threads then
+ * share two cores: the benchmark CNN's step took 18.9-29.6 ms over ten runs,
+ * three of them in a slow mode where most hand-offs to the helper were taken
+ * back, against 20.0-20.9 ms over sixteen with t = 18 or 22. Below 20 the
+ * MLP's closely spaced products pay for waking the threads (t = 16: its
+ * epoch 41 → 53 ms). 22 (about 1.6 ms); a user's own setting wins.
+ */
+const OPENBLAS_THREAD_TIMEOUT = "22";
+
+/** Open the library with `env` set for its start-up only (OpenBLAS reads its settings then). */
+function dlopenWith(
+  path: string,
+  env: Record<string, string>,
+): Deno.DynamicLibrary<typeof SYMBOLS> {
+  const added: string[] = [];
+  try {
+    for (const [k, v] of Object.entries(env)) {
+      if (Deno.env.get(k) !== undefined) continue;
+      Deno.env.set(k, v);
+      added.push(k);
+    }
+  } catch { /* no env permission: the library's defaults */ }
+  try {
+    return Deno.dlopen(path, SYMBOLS);
+  } finally {
+    // child processes (NumPy or PyTorch in the benchmarks) see the environment as it was
+    for (const k of added) Deno.env.delete(k);
+  }
+}
+
 function open(path: string): Blas {
-  const lib = Deno.dlopen(path, SYMBOLS);
+  const lib = dlopenWith(path, { OPENBLAS_THREAD_TIMEOUT });
   // Close the library when the program (or this worker, or this `deno test`
   // module) ends, so that OpenBLAS stops its threads and frees its buffers
   // then, and not while the runtime tears down: there, alongside WebGPU's

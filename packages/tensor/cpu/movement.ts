@@ -30,18 +30,20 @@ export function copyStrided(
 
 /**
  * A strided copy whose rows are contiguous runs, as WebAssembly runs of
- * memory.copy, one call per block of rows (the second-last axis); false when
- * the kernels do not apply.
+ * memory.copy: one call per block of blocks of rows (the two axes before
+ * the last); false when the kernels do not apply.
  */
 function copyRunsFast(x: TypedArray, c: Coalesced, offset: number, out: TypedArray): boolean {
   const rank = c.shape.length, n = c.shape[rank - 1];
   const rows = c.shape[rank - 2], stride = c.strides[1][rank - 2];
-  const outer = { shape: c.shape.slice(0, -1), strides: c.strides.map((s) => s.slice(0, -1)) };
+  if (rank === 2) return wasmCopyRuns(x, offset, stride, out, 0, n, rows);
+  const blocks = c.shape[rank - 3], blockStride = c.strides[1][rank - 3];
+  const outer = { shape: c.shape.slice(0, -2), strides: c.strides.map((s) => s.slice(0, -2)) };
   // the same arrays every call: the first says whether the kernels apply
   let ok = true;
   // the output is contiguous: a block's rows follow one another
   forEachRow(outer, [0, offset], (off) => {
-    ok = ok && wasmCopyRuns(x, off[1], stride, out, off[0], n, rows);
+    ok = ok && wasmCopyRuns(x, off[1], stride, out, off[0], n, rows, blocks, blockStride);
   });
   return ok;
 }

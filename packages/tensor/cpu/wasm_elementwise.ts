@@ -238,8 +238,10 @@ export function wasmSumColumns(
 }
 
 /**
- * `count` runs of `n` floats, the k-th from `x[src + k·stride]` to
- * `out[dst + k·n]` (offsets in elements).
+ * `blocks` blocks of `count` runs of `n` floats: block b's k-th run from
+ * `x[src + b·blockStride + k·stride]`, the runs one after another in `out`
+ * from `dst` (offsets in elements). Cut between the threads by blocks, or
+ * by runs when there is one block.
  */
 export function wasmCopyRuns(
   x: TypedArray,
@@ -249,15 +251,32 @@ export function wasmCopyRuns(
   dst: number,
   n: number,
   count: number,
+  blocks = 1,
+  blockStride = 0,
 ): boolean {
   if (!kernelsFor(x, out)) return false;
-  splitCall("copy_runs", count, 8 * n * count, (f, t) => [
-    x.byteOffset + 4 * (src + f * stride),
-    4 * stride,
-    out.byteOffset + 4 * (dst + f * n),
-    4 * n,
-    t - f,
-  ]);
+  const bytes = 8 * n * count * blocks;
+  if (blocks > 1) {
+    splitCall("copy_runs", blocks, bytes, (f, t) => [
+      x.byteOffset + 4 * (src + f * blockStride),
+      4 * stride,
+      out.byteOffset + 4 * (dst + f * count * n),
+      4 * n,
+      count,
+      t - f,
+      4 * blockStride,
+    ]);
+  } else {
+    splitCall("copy_runs", count, bytes, (f, t) => [
+      x.byteOffset + 4 * (src + f * stride),
+      4 * stride,
+      out.byteOffset + 4 * (dst + f * n),
+      4 * n,
+      t - f,
+      1,
+      0,
+    ]);
+  }
   return true;
 }
 

@@ -145,8 +145,9 @@ export function wasmMatmul(
     const cOut = outHome + 4 * z * m * n;
     const [mainPanels, cMain, ldcMain] = direct ? [fullPanels, cOut, n] : [mPanels, cAt * 4, np];
     const split = parallel ? Math.floor(nPanels / 2) : nPanels;
-    const posted = split < nPanels && mainPanels > 0 &&
-      postToHelper(e, "gemm", [
+    // the helper's column panels [split, nPanels)
+    const helped = split < nPanels && mainPanels > 0
+      ? [
         mainPanels,
         split,
         nPanels,
@@ -160,14 +161,16 @@ export function wasmMatmul(
         bStep,
         cMain,
         ldcMain,
-      ]);
+      ]
+      : null;
+    const posted = helped !== null && postToHelper(e, "gemm", helped);
     const kernel = e.exports;
     const run = (panels: number, jp1: number, aFrom: number, c: number, ldc: number) =>
       kernel.gemm(panels, 0, jp1, k, aFrom, aPanel, aRow, aStep, bIn, bPanel, bStep, c, ldc);
     if (mainPanels > 0) run(mainPanels, posted ? split : nPanels, aIn, cMain, ldcMain);
     // the partial last row panel, into the scratch C
     if (direct && fullPanels < mPanels) run(1, nPanels, aIn + fullPanels * aPanel, cAt * 4, np);
-    if (posted) joinHelper(e);
+    if (posted) joinHelper(e, "gemm", helped);
     f = heapF32(e);
     const o = z * m * n;
     if (direct) {

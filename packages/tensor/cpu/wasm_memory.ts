@@ -81,7 +81,15 @@ export interface KernelExports extends GemmKernel {
     per: number,
   ): void;
   sum_cols(x: number, out: number, acc: number, n: number, inner: number): void;
-  copy_runs(src: number, stride: number, dst: number, bytes: number, count: number): void;
+  copy_runs(
+    src: number,
+    stride: number,
+    dst: number,
+    bytes: number,
+    count: number,
+    blocks: number,
+    blockStride: number,
+  ): void;
   unfold_rows(...geometryThenPad: number[]): void;
   fold_rows(...geometry: number[]): void;
   max_pool_2x2(

@@ -104,12 +104,30 @@ export function parkHelper(): void {
   if (helper !== null) Atomics.store(wasmEngine()!.ctrl, CTRL.park, 1);
 }
 
-/** Wait until the helper has finished the call {@link postToHelper} gave it. */
-export function joinHelper(e: Engine): void {
-  if (spinWhile(e.ctrl, STATE.task, SPIN_MS)) return;
-  while (Atomics.load(e.ctrl, CTRL.state) === STATE.task) {
-    Atomics.wait(e.ctrl, CTRL.state, STATE.task, 50);
+/**
+ * Finish the call {@link postToHelper} gave the helper: if it has not
+ * started it (asleep, or its core busy with another thread), run it here
+ * instead; else wait until it is done. So a hand-off never costs more than
+ * doing the work alone.
+ */
+export function joinHelper(e: Engine, kernel: HelperKernel, args: readonly number[]): void {
+  const ctrl = e.ctrl;
+  if (Atomics.compareExchange(ctrl, CTRL.state, STATE.task, STATE.idle) === STATE.task) {
+    reclaimed++;
+    (e.exports[kernel] as (...a: number[]) => void)(...args);
+    return;
   }
+  if (spinWhile(ctrl, STATE.running, SPIN_MS)) return;
+  while (Atomics.load(ctrl, CTRL.state) === STATE.running) {
+    Atomics.wait(ctrl, CTRL.state, STATE.running, 50);
+  }
+}
+
+let reclaimed = 0;
+
+/** How many posted calls this thread took back and ran itself (tests, profiling). */
+export function reclaimedCount(): number {
+  return reclaimed;
 }
 
 /**
@@ -129,10 +147,11 @@ export function splitCall(
   const e = wasmEngine()!;
   const f = e.exports[kernel] as (...a: number[]) => void;
   const mid = Math.floor(count / 2 / align) * align;
-  if (bytes < splitMinBytes || mid <= 0 || !postToHelper(e, kernel, args(mid, count))) {
+  const second = bytes >= splitMinBytes && mid > 0 ? args(mid, count) : null;
+  if (!second || !postToHelper(e, kernel, second)) {
     f(...args(0, count));
     return;
   }
   f(...args(0, mid));
-  joinHelper(e);
+  joinHelper(e, kernel, second);
 }

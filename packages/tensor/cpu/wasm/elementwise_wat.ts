@@ -910,17 +910,23 @@ function batchNormPasses(): void {
 }
 
 function copyRuns(): void {
-  // `count` runs of `bytes` bytes, the k-th from src + k·stride to dst + k·bytes
-  // (a strided copy's rows): memory.copy, the runtime's memmove, which moves
-  // a run faster than a typed array's set() between views of shared memory
+  // `blocks` blocks of `count` runs of `bytes` bytes: block b's k-th run from
+  // src + b·blockStride + k·stride, the runs one after another at dst (a
+  // strided copy's rows, a block per index of the axes before them):
+  // memory.copy, the runtime's memmove, which moves a run faster than a
+  // typed array's set() between views of shared memory
   emit(
-    `  (func (export "copy_runs") (param $src i32) (param $stride i32) (param $dst i32) (param $bytes i32) (param $count i32) (local $k i32)`,
+    `  (func (export "copy_runs") (param $src i32) (param $stride i32) (param $dst i32) (param $bytes i32) (param $count i32) (param $blocks i32) (param $blockStride i32) (local $k i32) (local $b i32) (local $from i32)`,
   );
-  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $k) (local.get $count)))`);
-  emit(`      (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))`);
-  emit(`      (local.set $src (i32.add (local.get $src) (local.get $stride)))`);
-  emit(`      (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))`);
-  emit(`      (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $l)))`);
+  emit(`    (block $db (loop $lb (br_if $db (i32.ge_u (local.get $b) (local.get $blocks)))`);
+  emit(`      (local.set $from (local.get $src)) (local.set $k (i32.const 0))`);
+  emit(`      (block $d (loop $l (br_if $d (i32.ge_u (local.get $k) (local.get $count)))`);
+  emit(`        (memory.copy (local.get $dst) (local.get $from) (local.get $bytes))`);
+  emit(`        (local.set $from (i32.add (local.get $from) (local.get $stride)))`);
+  emit(`        (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))`);
+  emit(`        (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $l)))`);
+  emit(`      (local.set $src (i32.add (local.get $src) (local.get $blockStride)))`);
+  emit(`      (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $lb)))`);
   emit(`  )`);
 }
 

@@ -38,7 +38,8 @@ scope.onmessage = (
     const woke = spinWhile(ctrl, STATE.idle, SPIN_MS, true)
       ? "not-equal"
       : Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
-    if (Atomics.load(ctrl, CTRL.state) === STATE.task) {
+    // take the work unless the poster, done with its own part first, took it back
+    if (Atomics.compareExchange(ctrl, CTRL.state, STATE.task, STATE.running) === STATE.task) {
       kernels[ctrl[CTRL.kernel]](...args.subarray(0, ctrl[CTRL.argc]));
       Atomics.store(ctrl, CTRL.state, STATE.idle);
       Atomics.notify(ctrl, CTRL.state);

@@ -57,10 +57,12 @@ export const STATE = {
   gone: 0,
   /** The helper waits for work. */
   idle: 1,
-  /** Work is posted and not finished. */
+  /** Work is posted and not taken yet: the poster may still take it back. */
   task: 2,
   /** The helper is starting. */
   starting: 3,
+  /** The helper is running the posted work. */
+  running: 4,
 } as const;
 
 /** How long the helper waits for work before it leaves. */
