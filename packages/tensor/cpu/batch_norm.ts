@@ -3,7 +3,12 @@
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
-import { wasmBatchNormApply, wasmBatchNormGrad } from "./wasm_elementwise.ts";
+import {
+  wasmBatchNormApply,
+  wasmBatchNormGrad,
+  wasmBatchNormGradSums,
+  wasmBatchNormStats,
+} from "./wasm_elementwise.ts";
 
 /** Batch statistics, then `y = (x − mean)·invstd·weight + bias`, per channel of `[N, C, inner]`. */
 export function batchNorm(
@@ -20,6 +25,20 @@ export function batchNorm(
   const y = acquire(dtype, x.length, false), mean = acquire(dtype, c), invstd = acquire(dtype, c);
   const m = n * inner;
   const t = { x, y, weight, bias, mean, invstd, n, c, inner, eps };
+  // the WebAssembly kernels: the statistics, each channel's constants here, then y
+  const stats = wasmBatchNormStats(x, n, c, inner);
+  if (stats) {
+    for (let ch = 0; ch < c; ch++) {
+      // in place: a channel's (mean, variance) become its (scale, shift)
+      [stats[2 * ch], stats[2 * ch + 1]] = channelConstants(
+        t,
+        ch,
+        stats[2 * ch],
+        stats[2 * ch + 1],
+      );
+    }
+    if (wasmBatchNormApply(x, y, n, c, inner, stats, 0)) return { y, mean, invstd };
+  }
   // the statistics of four channels side by side: four independent chains of additions
   // instead of one that waits on itself, each channel's sums in the one-channel loop's order
   let ch = 0;
@@ -71,30 +90,33 @@ export function batchNorm(
   return { y, mean, invstd };
 }
 
-/** One channel's statistics stored and its values normalised, from its mean and variance. */
-function normalize(
-  t: {
-    x: TypedArray;
-    y: TypedArray;
-    weight: TypedArray;
-    bias: TypedArray;
-    mean: TypedArray;
-    invstd: TypedArray;
-    n: number;
-    c: number;
-    inner: number;
-    eps: number;
-  },
-  ch: number,
-  mu: number,
-  variance: number,
-): void {
-  const { x, y, n, c, inner } = t;
+/** What the forward pass reads and writes. */
+interface Forward {
+  x: TypedArray;
+  y: TypedArray;
+  weight: TypedArray;
+  bias: TypedArray;
+  mean: TypedArray;
+  invstd: TypedArray;
+  n: number;
+  c: number;
+  inner: number;
+  eps: number;
+}
+
+/** One channel's statistics stored, and its `[scale, shift]`, from its mean and variance. */
+function channelConstants(t: Forward, ch: number, mu: number, variance: number): [number, number] {
   const is = 1 / Math.sqrt(variance + t.eps);
   t.mean[ch] = mu;
   t.invstd[ch] = is;
-  const scale = is * t.weight[ch], shift = t.bias[ch] - mu * scale;
-  if (wasmBatchNormApply(x, y, { n, c, inner, ch }, scale, shift)) return;
+  const scale = is * t.weight[ch];
+  return [scale, t.bias[ch] - mu * scale];
+}
+
+/** One channel's statistics stored and its values normalised, from its mean and variance. */
+function normalize(t: Forward, ch: number, mu: number, variance: number): void {
+  const { x, y, n, c, inner } = t;
+  const [scale, shift] = channelConstants(t, ch, mu, variance);
   for (let b = 0; b < n; b++) {
     const o = (b * c + ch) * inner;
     for (let i = 0; i < inner; i++) y[o + i] = x[o + i] * scale + shift;
@@ -118,6 +140,14 @@ export function batchNormBackward(
     dweight = acquire(dtype, c),
     dbias = acquire(dtype, c);
   const out = { g, x, mean, invstd, weight, dx, dweight, dbias, n, c, inner };
+  // the WebAssembly kernels: the two sums, each channel's constants here, then dx
+  const sums = wasmBatchNormGradSums(g, x, mean, invstd, n, c, inner, 5 * c);
+  if (sums) {
+    for (let ch = 0; ch < c; ch++) {
+      sums.set(gradConstants(out, ch, sums[2 * ch], sums[2 * ch + 1]), 2 * c + 5 * ch);
+    }
+    if (wasmBatchNormGrad(g, x, dx, n, c, inner, sums, 2 * c)) return { dx, dweight, dbias };
+  }
   // the sums of four channels side by side, each in the one-channel loop's order
   let ch = 0;
   for (; ch + 4 <= c; ch += 4) {
@@ -157,31 +187,41 @@ export function batchNormBackward(
   return { dx, dweight, dbias };
 }
 
-/** One channel's parameter gradients stored and its input gradient written, from its two sums. */
-function channelGradient(
-  t: {
-    g: TypedArray;
-    x: TypedArray;
-    mean: TypedArray;
-    invstd: TypedArray;
-    weight: TypedArray;
-    dx: TypedArray;
-    dweight: TypedArray;
-    dbias: TypedArray;
-    n: number;
-    c: number;
-    inner: number;
-  },
+/** What the backward pass reads and writes. */
+interface Backward {
+  g: TypedArray;
+  x: TypedArray;
+  mean: TypedArray;
+  invstd: TypedArray;
+  weight: TypedArray;
+  dx: TypedArray;
+  dweight: TypedArray;
+  dbias: TypedArray;
+  n: number;
+  c: number;
+  inner: number;
+}
+
+/**
+ * One channel's parameter gradients stored, and its input gradient's
+ * constants `[k, a, μ, s, b]` (`dx = k·((g − a) − ((x − μ)·s)·b)`), from its two sums.
+ */
+function gradConstants(
+  t: Backward,
   ch: number,
   sg: number,
   sgx: number,
-): void {
-  const { g, x, dx, n, c, inner } = t;
+): [number, number, number, number, number] {
   t.dbias[ch] = sg;
   t.dweight[ch] = sgx;
-  const mu = t.mean[ch], is = t.invstd[ch], m = n * inner;
-  const k = t.weight[ch] * is, a = sg / m, bb = sgx / m;
-  if (wasmBatchNormGrad(g, x, dx, { n, c, inner, ch }, k, a, mu, is, bb)) return;
+  const mu = t.mean[ch], is = t.invstd[ch], m = t.n * t.inner;
+  return [t.weight[ch] * is, sg / m, mu, is, sgx / m];
+}
+
+/** One channel's parameter gradients stored and its input gradient written, from its two sums. */
+function channelGradient(t: Backward, ch: number, sg: number, sgx: number): void {
+  const { g, x, dx, n, c, inner } = t;
+  const [k, a, mu, is, bb] = gradConstants(t, ch, sg, sgx);
   for (let b = 0; b < n; b++) {
     const o = (b * c + ch) * inner;
     for (let i = 0; i < inner; i++) dx[o + i] = k * (g[o + i] - a - (x[o + i] - mu) * is * bb);

@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
+import { wasmBatchNormGradSums, wasmBatchNormStats } from "./wasm_elementwise.ts";
 import { withCpuKernels } from "./kernels.ts";
-import { heapArray } from "./wasm_memory.ts";
+import { heapArray, wasmEngine } from "./wasm_memory.ts";
+import { canSplit, withSplitPasses } from "./_threads_testing.ts";
 
 /** The loops as first written: one channel at a time, each sum in order, in float64. */
 function reference(
@@ -60,10 +62,18 @@ function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: stri
   }
 }
 
-Deno.test("CPU batch norm gives the one-channel loops' bits, on every kernel path", async () => {
+/** Every kernel path against the loops; `paths` as `withCpuKernels` names them. */
+async function checkBatchNorm(paths: readonly ("fast" | "reference")[]): Promise<void> {
   const g = new Generator(15);
-  // channel counts around the groups of four, odd and even runs, a single sample
-  for (const [n, c, inner] of [[4, 6, 9], [2, 8, 16], [3, 3, 1], [1, 5, 7], [5, 4, 2]]) {
+  // channel counts around the groups of four, odd and even runs, a single sample;
+  // 16 channels and more keep the statistics in the kernels' heap (the gradient's sums there too)
+  for (
+    const [n, c, inner] of [[4, 6, 9], [2, 8, 16], [3, 3, 1], [1, 5, 7], [5, 4, 2], [3, 17, 5], [
+      2,
+      32,
+      4,
+    ]]
+  ) {
     const size = n * c * inner;
     // in the kernels' heap (the WebAssembly passes apply) where long enough
     const fill = (k: number, lo: number, hi: number) => {
@@ -73,7 +83,7 @@ Deno.test("CPU batch norm gives the one-channel loops' bits, on every kernel pat
     };
     const x = fill(size, -2, 3), grad = fill(size, -1, 1), w = fill(c, 0.5, 2), b = fill(c, -1, 1);
     const want = reference(x, grad, w, b, n, c, inner, 1e-5);
-    for (const path of ["fast", "reference"] as const) {
+    for (const path of paths) {
       await withCpuKernels(path, () => {
         const what = `[${n}, ${c}, ${inner}] ${path}`;
         const f = batchNorm(x, w, b, n, c, inner, 1e-5, "float32");
@@ -88,4 +98,57 @@ Deno.test("CPU batch norm gives the one-channel loops' bits, on every kernel pat
       });
     }
   }
+}
+
+Deno.test("CPU batch norm gives the one-channel loops' bits, on every kernel path", async () => {
+  await checkBatchNorm(["fast", "reference"]);
+});
+
+Deno.test({
+  name: "CPU batch norm gives the same bits with its passes cut between two threads",
+  ignore: wasmEngine() === null || !canSplit,
+  fn: async () => {
+    const cut = await withSplitPasses(() => checkBatchNorm(["fast"]));
+    for (
+      const k of ["bn_stats", "bn_grad_sums", "bn_apply_channels", "bn_grad_channels"] as const
+    ) {
+      assert.ok(cut.has(k), `${k} was never cut in two`);
+    }
+  },
+});
+
+Deno.test({
+  name: "the WebAssembly statistics and gradient sums are the loops' float64 values, bit for bit",
+  ignore: wasmEngine() === null,
+  fn: () => {
+    const g = new Generator(16);
+    // float32 results hide most float64 differences: compare the sums themselves
+    for (const [n, c, inner] of [[3, 21, 7], [2, 32, 16], [4, 17, 1]]) {
+      const size = n * c * inner, m = n * inner;
+      const fill = (k: number) => {
+        const a = heapArray(Math.max(k, 16), false)!.subarray(0, k);
+        for (let i = 0; i < k; i++) a[i] = g.uniform(-2, 3) * (i % 5 === 0 ? 1e3 : 1);
+        return a;
+      };
+      const x = fill(size), grad = fill(size), mean = fill(c), invstd = fill(c);
+      const stats = Float64Array.from(wasmBatchNormStats(x, n, c, inner)!.subarray(0, 2 * c));
+      const sums = wasmBatchNormGradSums(grad, x, mean, invstd, n, c, inner)!;
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0, q = 0, sg = 0, sgx = 0;
+        const runs = (f: (o: number) => void) => {
+          for (let b = 0; b < n; b++) for (let i = 0; i < inner; i++) f((b * c + ch) * inner + i);
+        };
+        runs((o) => (s += x[o]));
+        const mu = s / m;
+        runs((o) => (q += (x[o] - mu) * (x[o] - mu)));
+        runs((o) => {
+          sg += grad[o];
+          sgx += grad[o] * (x[o] - mean[ch]) * invstd[ch];
+        });
+        const what = `[${n}, ${c}, ${inner}] channel ${ch}`;
+        same([stats[2 * ch], stats[2 * ch + 1]], [mu, q / m], `mean and variance ${what}`);
+        same([sums[2 * ch], sums[2 * ch + 1]], [sg, sgx], `gradient sums ${what}`);
+      }
+    }
+  },
 });

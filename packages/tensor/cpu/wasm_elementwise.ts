@@ -123,55 +123,146 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   return true;
 }
 
+/** Float64 scratch in the heap for batch norm's per-channel figures (grown as needed, kept). */
+let channelScratch: Float64Array | null = null;
+
+function channelFigures(length: number): Float64Array | null {
+  if (!channelScratch || channelScratch.length < length) {
+    // a float32 block of twice the length, seen as float64s (blocks start on cache lines)
+    const block = heapArray(Math.max(2 * length, 64), false);
+    if (!block) return null;
+    if (channelScratch) {
+      releaseHeapArray(
+        new Float32Array(
+          channelScratch.buffer,
+          channelScratch.byteOffset,
+          2 * channelScratch.length,
+        ),
+      );
+    }
+    channelScratch = new Float64Array(block.buffer, block.byteOffset, block.length / 2);
+  }
+  return channelScratch;
+}
+
+/** Bytes batch norm's passes over `[N, C, inner]` read and write, for the split between threads. */
+const passBytes = (n: number, c: number, inner: number, arrays: number) =>
+  4 * arrays * n * c * inner;
+
 /**
- * Batch norm's normalisation of channel `ch` of `[N, C, inner]`:
- * `y = x·scale + shift` in float64, as cpu/batch_norm.ts computes it.
+ * Batch norm's statistics of `[N, C, inner]` float32s, per channel in
+ * float64 as cpu/batch_norm.ts computes them: `(mean, variance)` at `[2·ch]`,
+ * in a heap scratch with room for `extra` more float64s after them (valid
+ * until the next call), or null when the kernels do not apply.
+ */
+export function wasmBatchNormStats(
+  x: TypedArray,
+  n: number,
+  c: number,
+  inner: number,
+  extra = 0,
+): Float64Array | null {
+  if (!kernelsFor(x)) return null;
+  const out = channelFigures(2 * c + extra);
+  if (!out) return null;
+  // by channels: each writes its own figures
+  splitCall("bn_stats", c, passBytes(n, c, inner, 2), (f, t) => [
+    x.byteOffset,
+    n,
+    c,
+    inner,
+    f,
+    t,
+    out.byteOffset,
+  ]);
+  return out;
+}
+
+/**
+ * Batch norm's gradient sums per channel, `(Σ g, Σ g·(x − μ)·s)` at `[2·ch]`,
+ * with room for `extra` float64s after them, as {@link wasmBatchNormStats}.
+ */
+export function wasmBatchNormGradSums(
+  g: TypedArray,
+  x: TypedArray,
+  mean: TypedArray,
+  invstd: TypedArray,
+  n: number,
+  c: number,
+  inner: number,
+  extra = 0,
+): Float64Array | null {
+  if (!kernelsFor(g, x, mean, invstd)) return null;
+  const out = channelFigures(2 * c + extra);
+  if (!out) return null;
+  splitCall("bn_grad_sums", c, passBytes(n, c, inner, 2), (f, t) => [
+    g.byteOffset,
+    x.byteOffset,
+    mean.byteOffset,
+    invstd.byteOffset,
+    n,
+    c,
+    inner,
+    f,
+    t,
+    out.byteOffset,
+  ]);
+  return out;
+}
+
+/**
+ * `y = x·scale + shift` per channel of `[N, C, inner]` in float64, the
+ * constants at `params[at + 2·ch]` (a {@link wasmBatchNormStats} scratch).
  */
 export function wasmBatchNormApply(
   x: TypedArray,
   y: TypedArray,
-  shape: { n: number; c: number; inner: number; ch: number },
-  scale: number,
-  shift: number,
+  n: number,
+  c: number,
+  inner: number,
+  params: Float64Array,
+  at: number,
 ): boolean {
-  const k = kernelsFor(x, y);
-  if (!k) return false;
-  const { n, c, inner, ch } = shape, first = 4 * ch * inner;
-  k.bn_apply(x.byteOffset + first, y.byteOffset + first, n, inner, 4 * c * inner, scale, shift);
+  if (!kernelsFor(x, y)) return false;
+  splitCall("bn_apply_channels", c, passBytes(n, c, inner, 2), (f, t) => [
+    x.byteOffset,
+    y.byteOffset,
+    n,
+    c,
+    inner,
+    f,
+    t,
+    params.byteOffset + 8 * at,
+  ]);
   return true;
 }
 
 /**
- * Batch norm's input gradient of channel `ch`:
- * `dx = k·((g − a) − ((x − μ)·s)·b)` in float64, as cpu/batch_norm.ts computes it.
+ * Batch norm's input gradient per channel, `dx = k·((g − a) − ((x − μ)·s)·b)`
+ * in float64, `(k, a, μ, s, b)` at `params[at + 5·ch]`.
  */
 export function wasmBatchNormGrad(
   g: TypedArray,
   x: TypedArray,
   dx: TypedArray,
-  shape: { n: number; c: number; inner: number; ch: number },
-  k: number,
-  a: number,
-  mu: number,
-  s: number,
-  b: number,
+  n: number,
+  c: number,
+  inner: number,
+  params: Float64Array,
+  at: number,
 ): boolean {
-  const kernels = kernelsFor(g, x, dx);
-  if (!kernels) return false;
-  const { n, c, inner, ch } = shape, first = 4 * ch * inner;
-  kernels.bn_grad(
-    g.byteOffset + first,
-    x.byteOffset + first,
-    dx.byteOffset + first,
+  if (!kernelsFor(g, x, dx)) return false;
+  splitCall("bn_grad_channels", c, passBytes(n, c, inner, 3), (f, t) => [
+    g.byteOffset,
+    x.byteOffset,
+    dx.byteOffset,
     n,
+    c,
     inner,
-    4 * c * inner,
-    k,
-    a,
-    mu,
-    s,
-    b,
-  );
+    f,
+    t,
+    params.byteOffset + 8 * at,
+  ]);
   return true;
 }
 

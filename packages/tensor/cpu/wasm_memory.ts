@@ -72,6 +72,48 @@ export interface KernelExports extends GemmKernel {
     s: number,
     b: number,
   ): void;
+  bn_stats(
+    x: number,
+    n: number,
+    c: number,
+    inner: number,
+    c0: number,
+    c1: number,
+    out: number,
+  ): void;
+  bn_grad_sums(
+    g: number,
+    x: number,
+    mean: number,
+    invstd: number,
+    n: number,
+    c: number,
+    inner: number,
+    c0: number,
+    c1: number,
+    out: number,
+  ): void;
+  bn_apply_channels(
+    x: number,
+    y: number,
+    n: number,
+    c: number,
+    inner: number,
+    c0: number,
+    c1: number,
+    params: number,
+  ): void;
+  bn_grad_channels(
+    g: number,
+    x: number,
+    dx: number,
+    n: number,
+    c: number,
+    inner: number,
+    c0: number,
+    c1: number,
+    params: number,
+  ): void;
   max_pool_scatter(
     g: number,
     arg: number,

@@ -841,7 +841,7 @@ function batchNormPasses(): void {
   ) => {
     const all = [...arrays, "out"];
     emit(
-      `  (func (export "${name}") ${
+      `  (func $${name} (export "${name}") ${
         all.map((a) => `(param $${a} i32)`).join(" ")
       } (param $n i32) (param $inner i32) (param $stride i32) ${
         constants.map((c) => `(param $${c} f64)`).join(" ")
@@ -907,6 +907,167 @@ function batchNormPasses(): void {
         ),
       ),
   );
+  batchNormChannels();
+}
+
+function batchNormChannels(): void {
+  // Batch norm over a range of channels [c0, c1) of [N, C, inner] float32s, so
+  // that two threads can each take some: the statistics and the gradient's
+  // two sums in float64, each channel's in the TypeScript loops' order
+  // (cpu/batch_norm.ts: samples, then the run), four channels side by side
+  // as four independent chains; then the elementwise passes above per
+  // channel, with each channel's constants (float64, computed by the caller
+  // from the sums) read from `params`.
+  const get = (v: string) => `(local.get $${v})`;
+  const chains = [0, 1, 2, 3];
+  /** Sums of channels [c0, c1): `pass(k, load)` accumulates chain k; `store(k)` after the samples. */
+  const sumChannels = (
+    name: string,
+    arrays: string[],
+    locals: string,
+    passes: {
+      before?: (k: number) => string;
+      add: (k: number, v: (a: string) => string) => string;
+    }[],
+    store: (k: number) => string,
+  ) => {
+    emit(
+      `  (func (export "${name}") ${
+        arrays.map((a) => `(param $${a} i32)`).join(" ")
+      } (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $out i32)`,
+    );
+    emit(
+      `    (local $ch i32) (local $b i32) (local $i i32) (local $run i32) (local $row i32) (local $m f64) (local $group i32) ${locals}`,
+    );
+    emit(`    (local.set $run (i32.shl ${get("inner")} (i32.const 2)))`);
+    emit(`    (local.set $m (f64.convert_i32_u (i32.mul ${get("n")} ${get("inner")})))`);
+    emit(`    (local.set $ch ${get("c0")})`);
+    emit(`    (block $dc (loop $lc (br_if $dc (i32.ge_u ${get("ch")} ${get("c1")}))`);
+    // four channels while four remain, else one
+    emit(
+      `      (local.set $group (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add ${
+        get("ch")
+      } (i32.const 4)) ${get("c1")})))`,
+    );
+    for (const group of [4, 1]) {
+      const ks = chains.slice(0, group);
+      emit(`      (if (i32.eq ${get("group")} (i32.const ${group})) (then`);
+      for (const pass of passes) {
+        for (const k of ks) if (pass.before) emit(`        ${pass.before(k)}`);
+        emit(`        (local.set $b (i32.const 0))`);
+        emit(`        (block $db (loop $lb (br_if $db (i32.ge_u ${get("b")} ${get("n")}))`);
+        // the channel's run in sample b, in bytes from each array's start
+        emit(
+          `          (local.set $row (i32.mul (i32.add (i32.mul ${get("b")} ${get("c")}) ${
+            get("ch")
+          }) ${get("run")}))`,
+        );
+        emit(`          (local.set $i (i32.const 0))`);
+        emit(`          (block $di (loop $li (br_if $di (i32.ge_u ${get("i")} ${get("run")}))`);
+        for (const k of ks) {
+          const v = (a: string) =>
+            `(f64.promote_f32 (f32.load offset=0 (i32.add (i32.add ${get(a)} ${
+              get("row")
+            }) (i32.add ${get("i")} (i32.mul (i32.const ${k}) ${get("run")})))))`;
+          emit(`            ${pass.add(k, v)}`);
+        }
+        emit(`            (local.set $i (i32.add ${get("i")} (i32.const 4))) (br $li)))`);
+        emit(`          (local.set $b (i32.add ${get("b")} (i32.const 1))) (br $lb)))`);
+      }
+      for (const k of ks) emit(`        ${store(k)}`);
+      emit(`      ))`);
+    }
+    emit(`      (local.set $ch (i32.add ${get("ch")} ${get("group")})) (br $lc)))`);
+    emit(`  )`);
+  };
+  const acc = (v: string) => chains.map((k) => `(local $${v}${k} f64)`).join(" ");
+  const at = (k: number, field: number) =>
+    `(i32.add ${get("out")} (i32.shl (i32.add ${get("ch")} (i32.const ${k})) (i32.const 4)))` +
+    (field ? ` offset=8` : "");
+  // statistics: the sum, the mean = sum/m, then Σ(x − mean)², the variance = that/m;
+  // out[ch] = (mean, variance)
+  sumChannels(
+    "bn_stats",
+    ["x"],
+    `${acc("s")} ${acc("q")} ${acc("d")}`,
+    [
+      {
+        before: (k) => `(local.set $s${k} (f64.const 0))`,
+        add: (k, v) => `(local.set $s${k} (f64.add (local.get $s${k}) ${v("x")}))`,
+      },
+      {
+        before: (k) =>
+          `(local.set $s${k} (f64.div (local.get $s${k}) (local.get $m))) (local.set $q${k} (f64.const 0))`,
+        add: (k, v) =>
+          `(local.set $d${k} (f64.sub ${
+            v("x")
+          } (local.get $s${k}))) (local.set $q${k} (f64.add (local.get $q${k}) (f64.mul (local.get $d${k}) (local.get $d${k}))))`,
+      },
+    ],
+    (k) =>
+      `(f64.store ${at(k, 0)} (local.get $s${k})) (f64.store offset=8 ${
+        at(k, 0)
+      } (f64.div (local.get $q${k}) (local.get $m)))`,
+  );
+  // the gradient's sums with the stored float32 mean μ and 1/σ s:
+  // Σ g and Σ g·(x − μ)·s; out[ch] = (Σ g, Σ g·(x − μ)·s)
+  sumChannels(
+    "bn_grad_sums",
+    ["g", "x", "mean", "invstd"],
+    `${acc("s")} ${acc("q")} ${acc("u")} ${acc("r")} ${acc("v")}`,
+    [{
+      before: (k) =>
+        `(local.set $s${k} (f64.const 0)) (local.set $q${k} (f64.const 0)) (local.set $u${k} (f64.promote_f32 (f32.load (i32.add ${
+          get("mean")
+        } (i32.shl (i32.add ${
+          get("ch")
+        } (i32.const ${k})) (i32.const 2)))))) (local.set $r${k} (f64.promote_f32 (f32.load (i32.add ${
+          get("invstd")
+        } (i32.shl (i32.add ${get("ch")} (i32.const ${k})) (i32.const 2))))))`,
+      add: (k, v) =>
+        `(local.set $v${k} ${
+          v("g")
+        }) (local.set $s${k} (f64.add (local.get $s${k}) (local.get $v${k}))) (local.set $q${k} (f64.add (local.get $q${k}) (f64.mul (f64.mul (local.get $v${k}) (f64.sub ${
+          v("x")
+        } (local.get $u${k}))) (local.get $r${k}))))`,
+    }],
+    (k) =>
+      `(f64.store ${at(k, 0)} (local.get $s${k})) (f64.store offset=8 ${
+        at(k, 0)
+      } (local.get $q${k}))`,
+  );
+  // the elementwise passes per channel, constants from params (float64s per channel)
+  const perChannel = (name: string, pass: string, arrays: string[], constants: number) => {
+    emit(
+      `  (func (export "${name}") ${
+        arrays.map((a) => `(param $${a} i32)`).join(" ")
+      } (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $params i32)`,
+    );
+    emit(`    (local $ch i32) (local $first i32) (local $p i32)`);
+    emit(`    (local.set $ch ${get("c0")})`);
+    emit(`    (block $dc (loop $lc (br_if $dc (i32.ge_u ${get("ch")} ${get("c1")}))`);
+    emit(
+      `      (local.set $first (i32.shl (i32.mul ${get("ch")} ${get("inner")}) (i32.const 2)))`,
+    );
+    emit(
+      `      (local.set $p (i32.add ${get("params")} (i32.mul ${get("ch")} (i32.const ${
+        8 * constants
+      }))))`,
+    );
+    emit(
+      `      (call $${pass} ${arrays.map((a) => `(i32.add ${get(a)} ${get("first")})`).join(" ")} ${
+        get("n")
+      } ${get("inner")} (i32.shl (i32.mul ${get("c")} ${get("inner")}) (i32.const 2)) ${
+        Array.from({ length: constants }, (_, j) => `(f64.load offset=${8 * j} ${get("p")})`).join(
+          " ",
+        )
+      })`,
+    );
+    emit(`      (local.set $ch (i32.add ${get("ch")} (i32.const 1))) (br $lc)))`);
+    emit(`  )`);
+  };
+  perChannel("bn_apply_channels", "bn_apply", ["x", "y"], 2);
+  perChannel("bn_grad_channels", "bn_grad", ["g", "x", "dx"], 5);
 }
 
 function copyRuns(): void {

@@ -46,6 +46,10 @@ export const HELPER_KERNELS = [
   "fold_rows",
   "max_pool_2x2",
   "max_pool_scatter",
+  "bn_stats",
+  "bn_grad_sums",
+  "bn_apply_channels",
+  "bn_grad_channels",
 ] as const;
 
 /** A kernel the helper can run. */
