@@ -36,7 +36,7 @@ export function helperTaskCount(kernel?: HelperKernel): number {
  * CNN's second layer 1.33 → 0.75 ms), but each hand-off costs a few
  * microseconds and keeps the helper spinning on the second core for a while.
  */
-export const DEFAULT_SPLIT_MIN_BYTES = 1 << 18;
+export const DEFAULT_SPLIT_MIN_BYTES = 1 << 20;
 let splitMinBytes = DEFAULT_SPLIT_MIN_BYTES;
 
 /** Set the size from which passes are shared with the helper (tests lower it). */

@@ -34,12 +34,17 @@ scope.onmessage = (
   const args = new Float64Array(memory.buffer, ARGS_AT, MAX_ARGS);
   Atomics.store(ctrl, CTRL.state, STATE.idle);
   Atomics.notify(ctrl, CTRL.state);
+  // spin for the next call only right after one: a wake that finds its call
+  // taken back (the poster did it while this thread woke) means calls are
+  // sparse, and spinning would only take a core from the threads doing work
+  let spin = true;
   while (true) {
-    const woke = spinWhile(ctrl, STATE.idle, SPIN_MS, true)
+    const woke = spin && spinWhile(ctrl, STATE.idle, SPIN_MS, true)
       ? "not-equal"
       : Atomics.wait(ctrl, CTRL.state, STATE.idle, IDLE_EXIT_MS);
     // take the work unless the poster, done with its own part first, took it back
-    if (Atomics.compareExchange(ctrl, CTRL.state, STATE.task, STATE.running) === STATE.task) {
+    spin = Atomics.compareExchange(ctrl, CTRL.state, STATE.task, STATE.running) === STATE.task;
+    if (spin) {
       kernels[ctrl[CTRL.kernel]](...args.subarray(0, ctrl[CTRL.argc]));
       Atomics.store(ctrl, CTRL.state, STATE.idle);
       Atomics.notify(ctrl, CTRL.state);
