@@ -3,7 +3,7 @@
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
 import type { ReduceOp } from "../backend.ts";
-import { wasmMaxRows, wasmSumColumns } from "./wasm_elementwise.ts";
+import { wasmMaxRows, wasmSumColumns, wasmSumRows } from "./wasm_elementwise.ts";
 
 /** The float64 running sums of a reduction down columns, kept for the next one. */
 let sums = new Float64Array(64);
@@ -19,6 +19,7 @@ export function reduce(
 ): TypedArray {
   const out = acquire(dtype, outer * inner, false);
   if (op === "sum" && inner === 1) {
+    if (wasmSumRows(x, out, outer, n)) return out;
     // whole rows: one running sum each (in float64, so long float32 sums keep their digits),
     // four rows side by side: four independent chains of additions instead of one that waits
     // on itself, each row's in its own order

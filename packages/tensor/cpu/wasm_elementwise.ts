@@ -290,6 +290,22 @@ export function wasmMaxPoolScatter(
   return true;
 }
 
+/**
+ * Each row's sum of `x` `[rows, n]` into `out` `[rows]`, in float64 in
+ * order and rounded to float32, as the TypeScript loop sums; cut between
+ * the threads by rows.
+ */
+export function wasmSumRows(x: TypedArray, out: TypedArray, rows: number, n: number): boolean {
+  if (!kernelsFor(x, out)) return false;
+  splitCall(
+    "sum_rows",
+    rows,
+    4 * rows * n,
+    (f, t) => [x.byteOffset, 1, rows, n, f, t, out.byteOffset],
+  );
+  return true;
+}
+
 /** The widest rows {@link wasmSumColumns} sums (wider ones take the TypeScript loop). */
 const MAX_SUMMED_COLUMNS = 1 << 16;
 /** The column sums' float64 accumulators, in the heap (a row's length; grown as rows grow). */

@@ -243,17 +243,24 @@ const CHECKS: [string, () => void][] = [
     },
   ],
   [
-    "WebAssembly column sums give the TypeScript loop's float64-accumulated sums",
+    "WebAssembly column and row sums give the TypeScript loops' float64-accumulated sums",
     () => {
       const g = new Generator(13);
       // [outer, n, inner]: odd widths (a scalar column), several blocks, widths growing past the
-      // accumulators' first size, a single row
+      // accumulators' first size, a single row; then whole rows (inner 1), in groups of four
+      // and alone, short and long
       for (
-        const [outer, n, inner] of [[1, 32, 64], [1, 32, 36], [3, 5, 7], [2, 9, 1], [1, 4, 301], [
-          1,
-          1,
-          3,
-        ]]
+        const [outer, n, inner] of [
+          [1, 32, 64],
+          [1, 32, 36],
+          [3, 5, 7],
+          [2, 9, 1],
+          [1, 4, 301],
+          [1, 1, 3],
+          [16, 300, 1],
+          [19, 7, 1],
+          [33, 1, 1],
+        ]
       ) {
         const x = values(outer * n * inner + 16, g).subarray(0, outer * n * inner);
         // values of mixed magnitude, so a float32 accumulator would round differently

@@ -81,6 +81,15 @@ export interface KernelExports extends GemmKernel {
     c1: number,
     out: number,
   ): void;
+  sum_rows(
+    x: number,
+    n: number,
+    c: number,
+    inner: number,
+    c0: number,
+    c1: number,
+    out: number,
+  ): void;
   bn_grad_sums(
     g: number,
     x: number,

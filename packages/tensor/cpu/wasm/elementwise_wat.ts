@@ -981,9 +981,8 @@ function batchNormChannels(): void {
     emit(`  )`);
   };
   const acc = (v: string) => chains.map((k) => `(local $${v}${k} f64)`).join(" ");
-  const at = (k: number, field: number) =>
-    `(i32.add ${get("out")} (i32.shl (i32.add ${get("ch")} (i32.const ${k})) (i32.const 4)))` +
-    (field ? ` offset=8` : "");
+  const at = (k: number) =>
+    `(i32.add ${get("out")} (i32.shl (i32.add ${get("ch")} (i32.const ${k})) (i32.const 4)))`;
   // statistics: the sum, the mean = sum/m, then Σ(x − mean)², the variance = that/m;
   // out[ch] = (mean, variance)
   sumChannels(
@@ -1005,8 +1004,8 @@ function batchNormChannels(): void {
       },
     ],
     (k) =>
-      `(f64.store ${at(k, 0)} (local.get $s${k})) (f64.store offset=8 ${
-        at(k, 0)
+      `(f64.store ${at(k)} (local.get $s${k})) (f64.store offset=8 ${
+        at(k)
       } (f64.div (local.get $q${k}) (local.get $m)))`,
   );
   // the gradient's sums with the stored float32 mean μ and 1/σ s:
@@ -1032,9 +1031,22 @@ function batchNormChannels(): void {
         } (local.get $u${k}))) (local.get $r${k}))))`,
     }],
     (k) =>
-      `(f64.store ${at(k, 0)} (local.get $s${k})) (f64.store offset=8 ${
-        at(k, 0)
-      } (local.get $q${k}))`,
+      `(f64.store ${at(k)} (local.get $s${k})) (f64.store offset=8 ${at(k)} (local.get $q${k}))`,
+  );
+  // row sums of [rows, n] (a convolution's bias gradient): a batch of one sample whose
+  // channels are the rows, each sum rounded to float32 as the TypeScript loop's (cpu/reduce.ts)
+  sumChannels(
+    "sum_rows",
+    ["x"],
+    acc("s"),
+    [{
+      before: (k) => `(local.set $s${k} (f64.const 0))`,
+      add: (k, v) => `(local.set $s${k} (f64.add (local.get $s${k}) ${v("x")}))`,
+    }],
+    (k) =>
+      `(f32.store (i32.add ${get("out")} (i32.shl (i32.add ${
+        get("ch")
+      } (i32.const ${k})) (i32.const 2))) (f32.demote_f64 (local.get $s${k})))`,
   );
   // the elementwise passes per channel, constants from params (float64s per channel)
   const perChannel = (name: string, pass: string, arrays: string[], constants: number) => {

@@ -50,6 +50,7 @@ export const HELPER_KERNELS = [
   "bn_grad_sums",
   "bn_apply_channels",
   "bn_grad_channels",
+  "sum_rows",
 ] as const;
 
 /** A kernel the helper can run. */
