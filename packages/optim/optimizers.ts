@@ -79,8 +79,9 @@ export class SGD extends Optimizer {
           g.dispose();
           g = v.share();
         }
-        using np = p.addScaled(g, -this.lr);
-        p.assign(np);
+        // in place, as PyTorch's add_: the weights keep their storage, so a
+        // GPU's kept bind groups for them fit every step
+        p.addScaledInPlace(g, -this.lr);
         g.dispose();
       }
     });
@@ -151,8 +152,7 @@ export class Adam extends Optimizer {
         using root = vh.sqrt();
         using denom = root.add(this.eps);
         using ratio = m.div(denom);
-        using np = p.addScaled(ratio, -this.lr / c1);
-        p.assign(np);
+        p.addScaledInPlace(ratio, -this.lr / c1);
       }
     });
   }
