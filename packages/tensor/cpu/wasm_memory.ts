@@ -24,6 +24,20 @@ export const HEAP_MIN_LENGTH = 16;
 /** Blocks start on cache lines. */
 const ALIGN = 64;
 
+/**
+ * Per-channel sums of channels [c0, c1) of `[n, c, inner]` floats at `x`
+ * into `out` (batch norm's statistics; row sums as one sample of `c` rows).
+ */
+type ChannelSums = (
+  x: number,
+  n: number,
+  c: number,
+  inner: number,
+  c0: number,
+  c1: number,
+  out: number,
+) => void;
+
 /** The kernel module's exports (byte addresses, element counts). */
 export interface KernelExports extends GemmKernel {
   pack_at(src: number, m: number, k: number, dst: number): void;
@@ -72,24 +86,8 @@ export interface KernelExports extends GemmKernel {
     s: number,
     b: number,
   ): void;
-  bn_stats(
-    x: number,
-    n: number,
-    c: number,
-    inner: number,
-    c0: number,
-    c1: number,
-    out: number,
-  ): void;
-  sum_rows(
-    x: number,
-    n: number,
-    c: number,
-    inner: number,
-    c0: number,
-    c1: number,
-    out: number,
-  ): void;
+  bn_stats: ChannelSums;
+  sum_rows: ChannelSums;
   bn_grad_sums(
     g: number,
     x: number,

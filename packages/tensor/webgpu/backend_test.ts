@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { full, randNormal, tensor } from "../creation.ts";
 import { crossEntropy } from "../loss.ts";
 import { noGrad } from "../autograd.ts";
+import type { Tensor } from "../tensor.ts";
 import { Generator } from "../random.ts";
 import { assertClose, webgpuForTests } from "../testing.ts";
 import type { WebGpuBackend } from "./backend.ts";
@@ -60,6 +61,15 @@ Deno.test({
   },
 });
 
+/** A two-layer network's cross-entropy, back-propagated into w1's and w2's gradients. */
+function backwardTwoLayers(x: Tensor, labels: Tensor, w1: Tensor, w2: Tensor): void {
+  using a = x.matmul(w1);
+  using h = a.sigmoid();
+  using logits = h.matmul(w2);
+  using loss = crossEntropy(logits, labels);
+  loss.backward();
+}
+
 Deno.test({
   name:
     "1,000 training steps do not grow GPU memory, and submit only every submitEvery dispatches [webgpu]",
@@ -71,13 +81,7 @@ Deno.test({
     const x = randNormal([16, 64], 0, 1, { device: gpu!, generator: g });
     const labels = tensor(Array.from({ length: 16 }, (_, i) => i % 10), { device: gpu! });
     const step = () => {
-      {
-        using a = x.matmul(w1);
-        using h = a.sigmoid();
-        using logits = h.matmul(w2);
-        using loss = crossEntropy(logits, labels);
-        loss.backward();
-      }
+      backwardTwoLayers(x, labels, w1, w2);
       noGrad(() => {
         for (const w of [w1, w2]) {
           using update = w.grad!.mul(0.5);
@@ -250,13 +254,7 @@ Deno.test({
       // a batch uploaded every step, as the trainers do
       using x = tensor(xs, { shape: [16, 64], device: gpu! });
       using labels = tensor(ys, { device: gpu! });
-      {
-        using a = x.matmul(w1);
-        using h = a.sigmoid();
-        using logits = h.matmul(w2);
-        using loss = crossEntropy(logits, labels);
-        loss.backward();
-      }
+      backwardTwoLayers(x, labels, w1, w2);
       noGrad(() => {
         for (const w of [w1, w2]) {
           w.addScaledInPlace(w.grad!, -0.1);
