@@ -145,9 +145,24 @@ function channelFigures(length: number): Float64Array | null {
   return channelScratch;
 }
 
-/** Bytes batch norm's passes over `[N, C, inner]` read and write, for the split between threads. */
-const passBytes = (n: number, c: number, inner: number, arrays: number) =>
-  4 * arrays * n * c * inner;
+/**
+ * A kernel over channels of `[n, c, inner]` float32s (cpu/wasm/elementwise_wat.ts,
+ * `batchNormChannels`): the arrays' addresses, then n, c, inner, the
+ * channel range, then `last` (an output or the constants' address). Cut
+ * between the threads by channels: each writes only its channels. `streams`:
+ * how many `[n, c, inner]` arrays the pass reads and writes (for the split's
+ * size rule).
+ */
+function channelRangeCall(
+  kernel: "bn_stats" | "bn_grad_sums" | "bn_apply_channels" | "bn_grad_channels" | "sum_rows",
+  arrays: readonly TypedArray[],
+  [n, c, inner]: readonly [number, number, number],
+  last: number,
+  streams: number,
+): void {
+  const at = arrays.map((a) => a.byteOffset);
+  splitCall(kernel, c, 4 * streams * n * c * inner, (f, t) => [...at, n, c, inner, f, t, last]);
+}
 
 /**
  * Batch norm's statistics of `[N, C, inner]` float32s, per channel in
@@ -165,16 +180,7 @@ export function wasmBatchNormStats(
   if (!kernelsFor(x)) return null;
   const out = channelFigures(2 * c + extra);
   if (!out) return null;
-  // by channels: each writes its own figures
-  splitCall("bn_stats", c, passBytes(n, c, inner, 2), (f, t) => [
-    x.byteOffset,
-    n,
-    c,
-    inner,
-    f,
-    t,
-    out.byteOffset,
-  ]);
+  channelRangeCall("bn_stats", [x], [n, c, inner], out.byteOffset, 2);
   return out;
 }
 
@@ -195,18 +201,7 @@ export function wasmBatchNormGradSums(
   if (!kernelsFor(g, x, mean, invstd)) return null;
   const out = channelFigures(2 * c + extra);
   if (!out) return null;
-  splitCall("bn_grad_sums", c, passBytes(n, c, inner, 2), (f, t) => [
-    g.byteOffset,
-    x.byteOffset,
-    mean.byteOffset,
-    invstd.byteOffset,
-    n,
-    c,
-    inner,
-    f,
-    t,
-    out.byteOffset,
-  ]);
+  channelRangeCall("bn_grad_sums", [g, x, mean, invstd], [n, c, inner], out.byteOffset, 2);
   return out;
 }
 
@@ -224,16 +219,7 @@ export function wasmBatchNormApply(
   at: number,
 ): boolean {
   if (!kernelsFor(x, y)) return false;
-  splitCall("bn_apply_channels", c, passBytes(n, c, inner, 2), (f, t) => [
-    x.byteOffset,
-    y.byteOffset,
-    n,
-    c,
-    inner,
-    f,
-    t,
-    params.byteOffset + 8 * at,
-  ]);
+  channelRangeCall("bn_apply_channels", [x, y], [n, c, inner], params.byteOffset + 8 * at, 2);
   return true;
 }
 
@@ -252,17 +238,7 @@ export function wasmBatchNormGrad(
   at: number,
 ): boolean {
   if (!kernelsFor(g, x, dx)) return false;
-  splitCall("bn_grad_channels", c, passBytes(n, c, inner, 3), (f, t) => [
-    g.byteOffset,
-    x.byteOffset,
-    dx.byteOffset,
-    n,
-    c,
-    inner,
-    f,
-    t,
-    params.byteOffset + 8 * at,
-  ]);
+  channelRangeCall("bn_grad_channels", [g, x, dx], [n, c, inner], params.byteOffset + 8 * at, 3);
   return true;
 }
 
@@ -297,12 +273,8 @@ export function wasmMaxPoolScatter(
  */
 export function wasmSumRows(x: TypedArray, out: TypedArray, rows: number, n: number): boolean {
   if (!kernelsFor(x, out)) return false;
-  splitCall(
-    "sum_rows",
-    rows,
-    4 * rows * n,
-    (f, t) => [x.byteOffset, 1, rows, n, f, t, out.byteOffset],
-  );
+  // one sample whose channels are the rows
+  channelRangeCall("sum_rows", [x], [1, rows, n], out.byteOffset, 1);
   return true;
 }
 

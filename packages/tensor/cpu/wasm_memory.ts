@@ -25,17 +25,12 @@ export const HEAP_MIN_LENGTH = 16;
 const ALIGN = 64;
 
 /**
- * Per-channel sums of channels [c0, c1) of `[n, c, inner]` floats at `x`
- * into `out` (batch norm's statistics; row sums as one sample of `c` rows).
+ * A kernel over channels [c0, c1) of `[n, c, inner]` floats: the arrays'
+ * addresses `A`, then the geometry and range, then an output's or the
+ * constants' address (batch norm's passes; row sums as one sample of `c` rows).
  */
-type ChannelSums = (
-  x: number,
-  n: number,
-  c: number,
-  inner: number,
-  c0: number,
-  c1: number,
-  out: number,
+type ChannelRange<A extends number[]> = (
+  ...args: [...arrays: A, n: number, c: number, inner: number, c0: number, c1: number, last: number]
 ) => void;
 
 /** The kernel module's exports (byte addresses, element counts). */
@@ -86,41 +81,11 @@ export interface KernelExports extends GemmKernel {
     s: number,
     b: number,
   ): void;
-  bn_stats: ChannelSums;
-  sum_rows: ChannelSums;
-  bn_grad_sums(
-    g: number,
-    x: number,
-    mean: number,
-    invstd: number,
-    n: number,
-    c: number,
-    inner: number,
-    c0: number,
-    c1: number,
-    out: number,
-  ): void;
-  bn_apply_channels(
-    x: number,
-    y: number,
-    n: number,
-    c: number,
-    inner: number,
-    c0: number,
-    c1: number,
-    params: number,
-  ): void;
-  bn_grad_channels(
-    g: number,
-    x: number,
-    dx: number,
-    n: number,
-    c: number,
-    inner: number,
-    c0: number,
-    c1: number,
-    params: number,
-  ): void;
+  bn_stats: ChannelRange<[x: number]>;
+  sum_rows: ChannelRange<[x: number]>;
+  bn_grad_sums: ChannelRange<[g: number, x: number, mean: number, invstd: number]>;
+  bn_apply_channels: ChannelRange<[x: number, y: number]>;
+  bn_grad_channels: ChannelRange<[g: number, x: number, dx: number]>;
   max_pool_scatter(
     g: number,
     arg: number,

@@ -116,7 +116,6 @@ export function parkHelper(): void {
 export function joinHelper(e: Engine, kernel: HelperKernel, args: readonly number[]): void {
   const ctrl = e.ctrl;
   if (Atomics.compareExchange(ctrl, CTRL.state, STATE.task, STATE.idle) === STATE.task) {
-    reclaimed++;
     (e.exports[kernel] as (...a: number[]) => void)(...args);
     return;
   }
@@ -124,13 +123,6 @@ export function joinHelper(e: Engine, kernel: HelperKernel, args: readonly numbe
   while (Atomics.load(ctrl, CTRL.state) === STATE.running) {
     Atomics.wait(ctrl, CTRL.state, STATE.running, 50);
   }
-}
-
-let reclaimed = 0;
-
-/** How many posted calls this thread took back and ran itself (tests, profiling). */
-export function reclaimedCount(): number {
-  return reclaimed;
 }
 
 /**
