@@ -3,7 +3,7 @@
 # root with .device/ carried (see DEVELOPERS.md, "Measuring on a GPU"):
 #   bash tools/device/gpu_run.sh [STEP ...]
 # Steps (all by default, in this order): info, tilings, bench, peers, q3, old,
-# q6; and on request: submit. Each step has its own time limit and writes its log under
+# q6; and on request: epochs (the bench's epochs only), submit. Each step has its own time limit and writes its log under
 # out/device, so a step that fails or runs long costs only itself; after each
 # step the logs go to $OUT as one results.tgz (a call brings back at most 8
 # files, and a call cut off at its limit still brings back what is there).
@@ -35,10 +35,11 @@ for s in $steps; do
     tilings) step tilings ${TILINGS_LIMIT:-150} "${enter[@]}" deno task bench --device webgpu --filter sgemm --tilings all ;;
     peers) step peers 90 python3 tools/reference/torch_gpu_peers.py ;;
     bench) step bench 240 "${enter[@]}" deno task bench --device webgpu ;;
+    epochs) step epochs 150 "${enter[@]}" deno task bench --device webgpu --filter epoch ;;
     submit) # the epochs with one submit per 4,096 dispatches, against the default (256)
       step submit 150 "${enter[@]}" deno task bench --device webgpu --filter epoch --submit-every 4096 ;;
     q3) step q3 90 "${enter[@]}" deno task q3 --device webgpu --skip-study --out "$out/q3" ;;
-    q6) step q6 100 "${enter[@]}" deno task q6 cnn --device webgpu --out "$out/q6" ;;
+    q6) step q6 ${Q6_LIMIT:-240} "${enter[@]}" deno task q6 cnn --device webgpu --out "$out/q6" ;;
     old) # the matmul kernel before the tuning, from .device/old (git archive of that commit)
       if [ -f .device/old.tar.xz ]; then
         rm -rf /tmp/old && mkdir -p /tmp/old && tar -xJf .device/old.tar.xz -C /tmp/old &&
