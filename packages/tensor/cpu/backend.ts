@@ -18,6 +18,7 @@ import { reduce } from "./reduce.ts";
 import { softmax } from "./softmax.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
+import { dataArray } from "./wasm_memory.ts";
 
 /** Uploads of this many elements or more stay out of the WebAssembly heap. */
 const UPLOAD_HEAP_MAX_LENGTH = 1 << 20;
@@ -36,12 +37,14 @@ export class CpuBackend implements Backend<TypedArray> {
 
   upload(data: TypedArray): TypedArray {
     // a large array handed in is most likely a dataset, read in slices (which
-    // the slicing ops copy into the heap): it stays ordinary memory, given
-    // back the moment it is disposed, as the heap's is not
+    // the slicing ops copy into the heap): it stays out of the heap, which
+    // never shrinks, in a WebAssembly memory of its own that batches are
+    // copied from at memmove's speed (wasm_memory.ts: dataArray), or else in
+    // ordinary memory given back the moment it is disposed
     const dtype = data instanceof Float64Array ? "float64" : "float32";
     const a = data.length < UPLOAD_HEAP_MAX_LENGTH
       ? acquire(dtype, data.length, false)
-      : acquireOwn(dtype, data.length);
+      : dataArray(dtype, data.length) ?? acquireOwn(dtype, data.length);
     a.set(data);
     return this.#track(a);
   }

@@ -6,6 +6,7 @@ import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce, type Coalesced } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
 import { wasmCopyRuns } from "./wasm_elementwise.ts";
+import { dataCopyIn, heapAddress } from "./wasm_memory.ts";
 
 /** Materialise the strided view `x[offset + Σ i_d·strides[d]]` of shape `outShape`. */
 export function copyStrided(
@@ -137,6 +138,18 @@ export function take(
   for (let j = 0; j < k; j++) checkIndex(positions[j], n, "take");
   // short slices (labels, one-hot rows) by element: a view and a copy call per slice cost more
   const byElement = inner < SHORT_SLICE;
+  // a batch of a dataset's rows into the kernels' heap: memory.copy from the dataset's memory
+  const copyIn = byElement ? undefined : dataCopyIn(x);
+  const dst = copyIn ? heapAddress(out) : -1;
+  if (copyIn && dst >= 0) {
+    const bpe = x.BYTES_PER_ELEMENT, bytes = inner * bpe;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        copyIn(dst + (o * k + j) * bytes, x.byteOffset + (o * n + positions[j]) * bytes, bytes);
+      }
+    }
+    return out;
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const src = (o * n + positions[j]) * inner, dst = (o * k + j) * inner;

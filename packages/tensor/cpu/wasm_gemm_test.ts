@@ -136,10 +136,14 @@ Deno.test({
   },
 });
 
-Deno.test("the committed kernels.wasm is what the generators build", async () => {
-  const { wasm, wat } = await buildKernels();
+Deno.test("the committed kernels.wasm and data_copy.wat are what the generators build", async () => {
+  const { wasm, wat, dataWasm, dataWat } = await buildKernels();
   const dir = new URL("./wasm/", import.meta.url);
   assert.equal(await Deno.readTextFile(new URL("kernels.wat", dir)), wat);
   assert.deepEqual(await Deno.readFile(new URL("kernels.wasm", dir)), wasm);
-  assert.equal(await Deno.readTextFile(new URL("kernels_wasm.ts", dir)), embedded(wasm));
+  assert.equal(await Deno.readTextFile(new URL("data_copy.wat", dir)), dataWat);
+  assert.equal(
+    await Deno.readTextFile(new URL("kernels_wasm.ts", dir)),
+    embedded(wasm, dataWasm),
+  );
 });

@@ -9,7 +9,7 @@
 // step asks for the same sizes every time. WebAssembly memory never shrinks,
 // so the heap's size is the high-water mark of what was live at once.
 
-import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
+import { DATA_COPY_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
 import { CTRL, type GemmKernel, RESERVED_BYTES } from "./wasm/protocol.ts";
 
 const PAGE = 65536;
@@ -265,4 +265,56 @@ export function releaseHeapArray(a: Float32Array | Float64Array): boolean {
   if (!(a instanceof Float32Array) || heapAddress(a) < 0) return false;
   freeBlock(a.byteOffset, 4 * a.length);
   return true;
+}
+
+/** Copies `bytes` from a data array's memory (byte `src`) into the heap (byte `dst`). */
+export type CopyIn = (dst: number, src: number, bytes: number) => void;
+
+/** The dataset-copy module (data_copy_wat.ts); null where multi-memory is missing. */
+let dataModule: WebAssembly.Module | null | undefined;
+/** Each data array's memory buffer, and the copy out of it. */
+const dataCopies = new WeakMap<ArrayBufferLike, CopyIn>();
+
+/**
+ * A zeroed array in a WebAssembly memory of its own, for a large upload (a
+ * dataset): outside the heap, so it costs nothing once disposed and
+ * collected, yet {@link dataCopyIn} copies its rows into the heap by
+ * `memory.copy` (memmove's speed) rather than by JavaScript's `set` into
+ * shared memory (word by word). Null where the kernels or WebAssembly
+ * multi-memory are missing, or the memory cannot be had.
+ */
+export function dataArray(
+  dtype: "float32" | "float64",
+  n: number,
+): Float32Array | Float64Array | null {
+  const e = wasmEngine();
+  if (!e || n === 0) return null;
+  if (dataModule === undefined) {
+    try {
+      dataModule = new WebAssembly.Module(decode(DATA_COPY_WASM_BASE64));
+    } catch {
+      dataModule = null;
+    }
+  }
+  if (!dataModule) return null;
+  const bytes = n * (dtype === "float64" ? 8 : 4);
+  const pages = Math.ceil(bytes / PAGE);
+  if (pages > MAX_PAGES) return null;
+  try {
+    // never grown, so its buffer (and every view of it) stays valid
+    const data = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const copy = new WebAssembly.Instance(dataModule, { env: { memory: e.memory, data } })
+      .exports.copy_in as CopyIn;
+    dataCopies.set(data.buffer, copy);
+    return dtype === "float64"
+      ? new Float64Array(data.buffer, 0, n)
+      : new Float32Array(data.buffer, 0, n);
+  } catch {
+    return null;
+  }
+}
+
+/** The copy out of `a`'s memory into the heap when `a` is a {@link dataArray}, else undefined. */
+export function dataCopyIn(a: ArrayBufferView): CopyIn | undefined {
+  return dataCopies.get(a.buffer);
 }
