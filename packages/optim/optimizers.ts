@@ -137,22 +137,17 @@ export class Adam extends Optimizer {
           g = next;
         }
         const m = state(this.#m, p), v = state(this.#v, p);
-        {
-          using km = m.mul(b1);
-          using nm = km.addScaled(g, 1 - b1);
-          m.assign(nm);
-          using kv = v.mul(b2);
-          using g2 = g.mul(g);
-          using nv = kv.addScaled(g2, 1 - b2);
-          v.assign(nv);
-        }
+        // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr · m̂ / (√v̂ + ε) with
+        // m̂ = m/c1, v̂ = v/c2: one pass, everything in place (the same bits as
+        // those ten ops, and on a GPU the same buffers, so the same bind groups, every step)
+        p.adamStepInPlace(g, m, v, {
+          beta1: b1,
+          beta2: b2,
+          vScale: 1 / c2,
+          eps: this.eps,
+          step: -this.lr / c1,
+        });
         g.dispose();
-        // p ← p − lr · m̂ / (√v̂ + ε), with m̂ = m/c1, v̂ = v/c2
-        using vh = v.mul(1 / c2);
-        using root = vh.sqrt();
-        using denom = root.add(this.eps);
-        using ratio = m.div(denom);
-        p.addScaledInPlace(ratio, -this.lr / c1);
       }
     });
   }

@@ -5,6 +5,7 @@ import { logSoftmax, logSumExp } from "./activation.ts";
 import { crossEntropy, mseLoss } from "./loss.ts";
 import { dropout } from "./dropout.ts";
 import { Generator } from "./random.ts";
+import { cpuBackend } from "./device.ts";
 import { assertClose, deviceTest, eachKernelPath } from "./testing.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -55,6 +56,28 @@ deviceTest("dropout zeroes about p of the elements and rescales the rest", async
   assert.ok(Math.abs(zeros / 10000 - 0.3) < 0.02, `${zeros} zeros`);
   assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));
   await assertClose(dropout(x, 0.3, { training: false }).slice([0], [3]), [1, 1, 1]);
+});
+
+deviceTest("a dropout mask is the CPU's bit for bit, and fresh every call", async (device) => {
+  const n = 70001, g = new Generator(12);
+  const x = tensor(new Float32Array(n).fill(1), { device });
+  const onDevice = await dropout(x, 0.3, { generator: g }).data();
+  const again = await dropout(x, 0.3, { generator: g }).data();
+  const cpuX = tensor(new Float32Array(n).fill(1), { device: cpuBackend() });
+  const g2 = new Generator(12);
+  // the first element that differs, -1 when none does (a diff of 70,001 elements takes minutes)
+  const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Array.from(a).findIndex((v, i) => !Object.is(v, b[i]));
+  assert.equal(firstDifference(onDevice, await dropout(cpuX, 0.3, { generator: g2 }).data()), -1);
+  assert.equal(firstDifference(again, await dropout(cpuX, 0.3, { generator: g2 }).data()), -1);
+  // independent masks: both kept ≈ 0.49 of the elements; neighbours as unrelated as strangers
+  let both = 0, pairs = 0;
+  for (let i = 0; i < n; i++) {
+    if (onDevice[i] !== 0 && again[i] !== 0) both++;
+    if (i > 0 && (onDevice[i] === 0) === (onDevice[i - 1] === 0)) pairs++;
+  }
+  assert.ok(Math.abs(both / n - 0.49) < 0.01, `both kept: ${both / n}`);
+  assert.ok(Math.abs(pairs / (n - 1) - 0.58) < 0.01, `equal neighbours: ${pairs / (n - 1)}`);
 });
 
 deviceTest("softmax in one op equals the five ops it stands for, bit for bit", async (device) => {

@@ -114,6 +114,24 @@ export interface UnfoldSpec {
 }
 
 /**
+ * The constants of one Adam step ({@link Backend.adamInPlace}), as the
+ * composed ops take them: `beta1`, `beta2`, `vScale` and `eps` are operands
+ * (rounded to the dtype), `1 − beta1`, `1 − beta2` and `step` scale a sum.
+ */
+export interface AdamScalars {
+  /** β₁, the first moment's decay. */
+  beta1: number;
+  /** β₂, the second moment's decay. */
+  beta2: number;
+  /** `1 / (1 − β₂ᵗ)`, the second moment's bias correction. */
+  vScale: number;
+  /** Added to the root of the second moment. */
+  eps: number;
+  /** `−lr / (1 − β₁ᵗ)`, the step with the first moment's bias correction. */
+  step: number;
+}
+
+/**
  * What a device must provide. `S` is the backend's buffer type.
  */
 export interface Backend<S = unknown> {
@@ -126,6 +144,12 @@ export interface Backend<S = unknown> {
   upload(data: TypedArray): S;
   /** A new buffer of `size` elements, all `value`. */
   full(size: number, dtype: DType, value: number): S;
+  /**
+   * A dropout mask of `size` elements: element `i` is `keep` where the top
+   * 24 bits of `counterHash(seed, i)` are at least `threshold`, else 0 (the
+   * same mask on every device).
+   */
+  dropoutMask(size: number, seed: number, threshold: number, keep: number, dtype: DType): S;
   /** Copy a buffer back to the host. */
   read(buf: S, size: number, dtype: DType): Promise<TypedArray>;
   /** Copy a buffer back synchronously, where the device allows it. */
@@ -143,6 +167,12 @@ export interface Backend<S = unknown> {
   axpy(a: S, b: S, alpha: number, size: number, dtype: DType): S;
   /** `a += alpha·b` in place, two buffers of one shape (an SGD step that keeps the weights' memory). */
   axpyInPlace(a: S, b: S, alpha: number, size: number, dtype: DType): void;
+  /**
+   * One Adam step in place (PyTorch's fused Adam), every operation rounded
+   * as the composed ops round it: `m ← m·β₁ + (1−β₁)·g`,
+   * `v ← v·β₂ + (1−β₂)·g²`, `p ← p + step·m / (√(v·vScale) + eps)`.
+   */
+  adamInPlace(p: S, g: S, m: S, v: S, size: number, dtype: DType, s: AdamScalars): void;
   /** `out = cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(
     cond: S,

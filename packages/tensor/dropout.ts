@@ -5,7 +5,6 @@
  * @module
  */
 
-import { allocArray } from "./dtype.ts";
 import { defaultGenerator, type Generator } from "./random.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -29,9 +28,13 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   if (!(p >= 0 && p < 1)) throw new RangeError(`dropout probability must be in [0, 1), got ${p}`);
   if (!(options.training ?? true) || p === 0) return x.reshape(x.shape);
   const gen = options.generator ?? defaultGenerator();
-  const mask = allocArray(x.dtype, x.size);
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = gen.uniform() >= p ? keep : 0;
-  using m = new Tensor(x.backend.upload(mask), x.shape, x.dtype, x.backend);
+  // one draw from the generator seeds the mask, which the device makes itself
+  // (counterHash of each element's index): nothing to draw element by element
+  // on the host, nor to upload. An element goes when its 24-bit draw is
+  // below p·2²⁴ (rounded up: within 6e-8 of p).
+  const seed = gen.nextUint32();
+  const threshold = Math.ceil(p * 2 ** 24);
+  const buf = x.backend.dropoutMask(x.size, seed, threshold, 1 / (1 - p), x.dtype);
+  using m = new Tensor(buf, x.shape, x.dtype, x.backend);
   return x.mul(m);
 }

@@ -6,7 +6,7 @@
  */
 
 import { record } from "./autograd.ts";
-import type { BinaryOp, UnaryOp } from "./backend.ts";
+import type { AdamScalars, BinaryOp, UnaryOp } from "./backend.ts";
 import type { DType } from "./dtype.ts";
 import { broadcastShapes, formatShape, sameShape } from "./shape.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
@@ -280,6 +280,29 @@ export function addScaledInPlace(target: Tensor, b: Tensor, alpha: number): void
     );
   }
   target.backend.axpyInPlace(target.buffer, b.buffer, alpha, target.size, target.dtype);
+}
+
+/**
+ * One Adam step in place ({@link Tensor.adamStepInPlace}), for tensors of
+ * one shape; the caller has checked that `p`, `m` and `v` may be written.
+ */
+export function adamStepInPlace(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars): void {
+  checkCompatible("adamStepInPlace", [p, g, m, v]);
+  for (const [name, t] of [["gradient", g], ["first moment", m], ["second moment", v]] as const) {
+    if (!sameShape(p.shape, t.shape)) {
+      throw new TypeError(
+        `Cannot adamStepInPlace with a ${name} of shape ${formatShape(t.shape)} on ${
+          formatShape(p.shape)
+        }: shapes must be equal`,
+      );
+    }
+  }
+  if (new Set([p.buffer, g.buffer, m.buffer, v.buffer]).size < 4) {
+    throw new Error(
+      "Cannot adamStepInPlace: the weights, gradient and moments must not share storage",
+    );
+  }
+  p.backend.adamInPlace(p.buffer, g.buffer, m.buffer, v.buffer, p.size, p.dtype, s);
 }
 
 /** Elementwise maximum; ties split the gradient evenly. */

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { randNormal, tensor } from "./creation.ts";
+import { randNormal, tensor, zeros } from "./creation.ts";
 import { Generator } from "./random.ts";
 import { noGrad } from "./autograd.ts";
 import { assertClose, deviceTest, eachKernelPath } from "./testing.ts";
+import type { AdamScalars, Backend } from "./backend.ts";
+import type { TypedArray } from "./dtype.ts";
+import type { Tensor } from "./tensor.ts";
+import { cpuBackend } from "./device.ts";
 
 deviceTest("addScaledInPlace writes into the storage every shared handle sees", async (device) => {
   await eachKernelPath(device, async (path) => {
@@ -114,4 +118,94 @@ deviceTest("clone copies the storage and passes the gradient through", async (de
   copy.addScaledInPlace(tensor([1, 1, 1], { device }), 1);
   await assertClose(copy, [2, 3, 4], { atol: 0 });
   await assertClose(x, [1, 2, 3], { atol: 0 });
+});
+
+/** One Adam step as the ten composed ops the fused one replaces. */
+function composedAdam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars): void {
+  noGrad(() => {
+    using km = m.mul(s.beta1);
+    using nm = km.addScaled(g, 1 - s.beta1);
+    m.assign(nm);
+    using kv = v.mul(s.beta2);
+    using g2 = g.mul(g);
+    using nv = kv.addScaled(g2, 1 - s.beta2);
+    v.assign(nv);
+    using vh = v.mul(s.vScale);
+    using root = vh.sqrt();
+    using denom = root.add(s.eps);
+    using ratio = m.div(denom);
+    p.addScaledInPlace(ratio, s.step);
+  });
+}
+
+/** Steps 1..4 of Adam (lr 0.01) over weights, gradients of several scales, and moments. */
+async function adamSteps(
+  device: Backend,
+  dtype: "float32" | "float64",
+  update: (p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars) => void,
+): Promise<TypedArray[]> {
+  const gen = new Generator(9);
+  const n = 3001; // past the CPU heap's size and not a multiple of a GPU workgroup
+  const p = randNormal([n], 0, 1, { generator: gen, device, dtype });
+  const m = zeros([n], { device, dtype }), v = zeros([n], { device, dtype });
+  for (let t = 1; t <= 4; t++) {
+    // gradients from 1e-6 to 1e3, and exact zeros
+    const values = gen.fillNormal(new Float64Array(n)).map((x, i) =>
+      i % 17 === 0 ? 0 : x * 10 ** ((i % 10) - 6)
+    );
+    using g = tensor(values, { device, dtype });
+    update(p, g, m, v, {
+      beta1: 0.9,
+      beta2: 0.999,
+      vScale: 1 / (1 - 0.999 ** t),
+      eps: 1e-8,
+      step: -0.01 / (1 - 0.9 ** t),
+    });
+  }
+  return [await p.data(), await m.data(), await v.data()];
+}
+
+Deno.test("adamStepInPlace gives the ten composed ops' bits on the CPU", async () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    await eachKernelPath(cpuBackend(), async (path) => {
+      const fused = await adamSteps(cpuBackend(), dtype, (p, g, m, v, s) => {
+        noGrad(() => p.adamStepInPlace(g, m, v, s));
+      });
+      const composed = await adamSteps(cpuBackend(), dtype, composedAdam);
+      for (const [k, name] of ["weights", "first moment", "second moment"].entries()) {
+        assert.deepEqual(fused[k], composed[k], `${dtype} ${path}: ${name}`);
+      }
+    });
+  }
+});
+
+deviceTest("adamStepInPlace keeps every storage and matches the CPU", async (device) => {
+  const expected = await adamSteps(cpuBackend(), "float32", composedAdam);
+  const gen = new Generator(3);
+  const buffers: unknown[] = [];
+  const got = await adamSteps(device, "float32", (p, g, m, v, s) => {
+    const before = [p.buffer, m.buffer, v.buffer];
+    noGrad(() => p.adamStepInPlace(g, m, v, s));
+    assert.deepEqual([p.buffer, m.buffer, v.buffer], before, "updated where they are");
+    buffers.push(p.buffer);
+  });
+  for (const [k, name] of ["weights", "first moment", "second moment"].entries()) {
+    // float32 rounding of a sum that cancels: within a millionth of the array's largest value
+    const atol = 1e-6 * Math.max(...Array.from(expected[k], Math.abs));
+    await assertClose(got[k], expected[k], { rtol: 1e-5, atol }, `${device.name}: ${name}`);
+  }
+  // what it refuses
+  const w = randNormal([4], 0, 1, { generator: gen, device, requiresGrad: true });
+  const z = () => zeros([4], { device });
+  const s = { beta1: 0.9, beta2: 0.999, vScale: 1000, eps: 1e-8, step: -0.1 };
+  assert.throws(() => w.adamStepInPlace(z(), z(), z(), s), /requires gradients/);
+  assert.throws(
+    () => noGrad(() => w.adamStepInPlace(zeros([5], { device }), z(), z(), s)),
+    /gradient of shape \(5\)/,
+  );
+  const shared = z();
+  assert.throws(
+    () => noGrad(() => w.adamStepInPlace(z(), shared, shared, s)),
+    /must not share storage/,
+  );
 });

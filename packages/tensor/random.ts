@@ -158,6 +158,37 @@ export class Generator {
   }
 }
 
+/** Chris Wellons' triple32 integer hash: a bijection of 32-bit words with very low bias. */
+function triple32(x: number): number {
+  x ^= x >>> 17;
+  x = Math.imul(x, 0xed5ad4bb);
+  x ^= x >>> 11;
+  x = Math.imul(x, 0xac4c1b51);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x31848bab);
+  x ^= x >>> 14;
+  return x >>> 0;
+}
+
+/**
+ * A counter-based draw: 32 random bits for element `index` of the stream
+ * `seed`, `triple32(triple32(index) ^ seed)`. Every element is drawn on its
+ * own, so a device draws a whole mask in parallel; the WebGPU backend's
+ * kernels compute the same bits (kernels/random.wgsl.ts).
+ *
+ * @param seed The stream (a 32-bit word, e.g. from {@link Generator.nextUint32}).
+ * @param index The element.
+ * @returns An unsigned 32-bit word.
+ * @example
+ * ```ts
+ * import { counterHash } from "@recognize/tensor";
+ * console.assert(counterHash(7, 0) === counterHash(7, 0) && counterHash(7, 0) !== counterHash(8, 0));
+ * ```
+ */
+export function counterHash(seed: number, index: number): number {
+  return triple32(triple32(index) ^ seed);
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Backend, DeviceName } from "./backend.ts";
+import type { AdamScalars, Backend, DeviceName } from "./backend.ts";
 import { type GradNode, isGradEnabled, runBackward } from "./autograd.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { formatShape, type Shape, sizeOf } from "./shape.ts";
@@ -291,6 +291,37 @@ export class Tensor {
   addScaledInPlace(other: Tensor, alpha: number): this {
     this.#checkWritable("addScaledInPlace");
     ew.addScaledInPlace(this, other, alpha);
+    return this;
+  }
+
+  /**
+   * One Adam step on this tensor, its moments `m` and `v` updated with it, all
+   * in place (PyTorch's fused Adam): `m ← β₁·m + (1−β₁)·grad`,
+   * `v ← β₂·v + (1−β₂)·grad²`, `this ← this + step·m / (√(v·vScale) + eps)`.
+   * One pass instead of ten ops, and the storage of all three kept (on a GPU,
+   * the kept bind groups fit every step). The same bits as those ops on the CPU.
+   *
+   * @param grad The gradient: same shape, dtype and device.
+   * @param m The first moment, updated.
+   * @param v The second moment, updated.
+   * @param s The step's constants.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor, zeros } from "@recognize/tensor";
+   * const w = tensor([1, 2]), m = zeros([2]), v = zeros([2]);
+   * // the first step (t = 1): a step of lr = 0.1 against the gradient's sign
+   * w.adamStepInPlace(tensor([0.5, -3]), m, v, {
+   *   beta1: 0.9, beta2: 0.999, vScale: 1 / (1 - 0.999), eps: 1e-8, step: -0.1 / (1 - 0.9),
+   * });
+   * console.assert(Math.abs(w.dataSync()[0] - 0.9) < 1e-6 && Math.abs(w.dataSync()[1] - 2.1) < 1e-6);
+   * ```
+   */
+  adamStepInPlace(grad: Tensor, m: Tensor, v: Tensor, s: AdamScalars): this {
+    this.#checkWritable("adamStepInPlace");
+    m.#checkWritable("adamStepInPlace (first moment)");
+    v.#checkWritable("adamStepInPlace (second moment)");
+    ew.adamStepInPlace(this, grad, m, v, s);
     return this;
   }
 

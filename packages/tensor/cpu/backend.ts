@@ -6,11 +6,19 @@
  * @module
  */
 
-import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
+import type {
+  AdamScalars,
+  Backend,
+  BinaryOp,
+  MatmulSpec,
+  ReduceOp,
+  UnaryOp,
+  UnfoldSpec,
+} from "../backend.ts";
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, acquireOwn, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
-import { axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
+import { adamInPlace, axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
 import { matmul, matmulAccumulate } from "./matmul.ts";
 import { nllHits, oneHot } from "./nll.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
@@ -19,6 +27,7 @@ import { softmax } from "./softmax.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
 import { dataArray } from "./wasm_memory.ts";
+import { counterHash } from "../random.ts";
 
 /** Uploads of this many elements or more stay out of the WebAssembly heap. */
 const UPLOAD_HEAP_MAX_LENGTH = 1 << 20;
@@ -46,6 +55,17 @@ export class CpuBackend implements Backend<TypedArray> {
       ? acquire(dtype, data.length, false)
       : dataArray(dtype, data.length) ?? acquireOwn(dtype, data.length);
     a.set(data);
+    return this.#track(a);
+  }
+  dropoutMask(
+    size: number,
+    seed: number,
+    threshold: number,
+    keep: number,
+    dtype: DType,
+  ): TypedArray {
+    const a = acquire(dtype, size, false);
+    for (let i = 0; i < size; i++) a[i] = counterHash(seed, i) >>> 8 >= threshold ? keep : 0;
     return this.#track(a);
   }
   full(size: number, dtype: DType, value: number): TypedArray {
@@ -87,6 +107,17 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
     axpyInPlace(a, b, alpha);
+  }
+  adamInPlace(
+    p: TypedArray,
+    g: TypedArray,
+    m: TypedArray,
+    v: TypedArray,
+    _size: number,
+    _dtype: DType,
+    s: AdamScalars,
+  ): void {
+    adamInPlace(p, g, m, v, s);
   }
   where(
     c: TypedArray,

@@ -2,7 +2,7 @@
 
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire } from "./pool.ts";
-import type { BinaryOp, UnaryOp } from "../backend.ts";
+import type { AdamScalars, BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
@@ -201,6 +201,48 @@ export function axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
   // the kernel reads each lane of `a` before it writes it: `out = a` is safe
   if (wasmAxpy(a, b, alpha, a)) return;
   for (let i = 0; i < a.length; i++) a[i] += alpha * b[i];
+}
+
+/**
+ * One Adam step in place ({@link Backend.adamInPlace}): the composed ops'
+ * loops (a scalar product, `a + α·b`, a square, a root, a sum, a quotient)
+ * in one pass, each result rounded to the dtype where the op stored it, so
+ * the same bits.
+ */
+export function adamInPlace(
+  p: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  s: AdamScalars,
+): void {
+  if (p instanceof Float64Array) {
+    adamLoop(p, g, m, v, s, (x) => x);
+    return;
+  }
+  adamLoop(p, g, m, v, s, Math.fround);
+}
+
+function adamLoop(
+  p: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  s: AdamScalars,
+  round: (x: number) => number,
+): void {
+  // operands are rounded to the dtype; the sums' scales are not (axpy takes them as they are)
+  const b1 = round(s.beta1), b2 = round(s.beta2), vScale = round(s.vScale), eps = round(s.eps);
+  const a1 = 1 - s.beta1, a2 = 1 - s.beta2, step = s.step;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i];
+    const mi = round(round(m[i] * b1) + a1 * gi);
+    const vi = round(round(v[i] * b2) + a2 * round(gi * gi));
+    m[i] = mi;
+    v[i] = vi;
+    const denom = round(round(Math.sqrt(round(vi * vScale))) + eps);
+    p[i] = round(p[i] + step * round(mi / denom));
+  }
 }
 
 /** `out = cond != 0 ? a : b` broadcast to `outShape`. */

@@ -13,13 +13,27 @@
  * @module
  */
 
-import type { Backend, BinaryOp, MatmulSpec, ReduceOp, UnaryOp, UnfoldSpec } from "../backend.ts";
+import type {
+  AdamScalars,
+  Backend,
+  BinaryOp,
+  MatmulSpec,
+  ReduceOp,
+  UnaryOp,
+  UnfoldSpec,
+} from "../backend.ts";
 import type { DType, TypedArray } from "../dtype.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
-import { fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
-import { axpyInPlaceKernel, axpyKernel, binaryKernel, whereKernel } from "./kernels/binary.wgsl.ts";
+import { dropoutMaskKernel, fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
+import {
+  adamInPlaceKernel,
+  axpyInPlaceKernel,
+  axpyKernel,
+  binaryKernel,
+  whereKernel,
+} from "./kernels/binary.wgsl.ts";
 import {
   argmaxHitsKernel,
   crossEntropyRowsBackwardKernel,
@@ -377,6 +391,9 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   full(size: number, _dtype: DType, value: number): GpuBuffer {
     return this.#elementwise(fillKernel, size, [f32Bits(value)], []);
   }
+  dropoutMask(size: number, seed: number, threshold: number, keep: number): GpuBuffer {
+    return this.#elementwise(dropoutMaskKernel, size, [seed >>> 0, threshold, f32Bits(keep)], []);
+  }
 
   async read(buf: GpuBuffer, size: number): Promise<TypedArray> {
     const bytes = size * 4;
@@ -459,6 +476,18 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   axpyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): void {
     // `a` is bound once, as the kernel's read-write buffer
     this.#dispatchThreads(axpyInPlaceKernel, size, [f32Bits(alpha)], [b, a]);
+  }
+  adamInPlace(
+    p: GpuBuffer,
+    g: GpuBuffer,
+    m: GpuBuffer,
+    v: GpuBuffer,
+    size: number,
+    _dtype: DType,
+    s: AdamScalars,
+  ): void {
+    const scalars = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.vScale, s.eps, s.step];
+    this.#dispatchThreads(adamInPlaceKernel, size, scalars.map(f32Bits), [g, p, m, v]);
   }
 
   where(

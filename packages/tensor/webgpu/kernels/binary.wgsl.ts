@@ -76,6 +76,27 @@ export const axpyInPlaceKernel: Kernel = {
   bindings: 2,
 };
 
+/**
+ * One Adam step in place, the weights `w` and moments `m` and `v` read and
+ * written, in the composed ops' order; params: n, β₁, 1 − β₁, β₂, 1 − β₂, vScale, eps, step.
+ */
+export const adamInPlaceKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+` + elementwiseMain(`
+  let gi = g[i];
+  let mi = m[i] * pf(1u) + pf(2u) * gi;
+  let vi = v[i] * pf(3u) + pf(4u) * (gi * gi);
+  m[i] = mi;
+  v[i] = vi;
+  w[i] = w[i] + pf(7u) * (mi / (sqrt(vi * pf(5u)) + pf(6u)));`),
+  workgroupSize: 256,
+  bindings: 4,
+};
+
 /** `out = c != 0 ? a : b`, all strided. */
 export const whereKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["c", "a", "b"]) + elementwiseMain(`${stridedOffsets(4)}

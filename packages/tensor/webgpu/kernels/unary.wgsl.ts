@@ -40,3 +40,24 @@ export const fillKernel: Kernel = {
   workgroupSize: 256,
   bindings: 1,
 };
+
+/**
+ * A dropout mask: `keep` where the top 24 bits of `counterHash(seed, i)` (random.ts, the same
+ * integer steps) are at least `threshold`, else 0; params: n, seed, threshold, keep.
+ */
+export const dropoutMaskKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage([]) + /* wgsl */ `
+fn triple32(v: u32) -> u32 {
+  var x = v;
+  x ^= x >> 17u; x *= 0xed5ad4bbu;
+  x ^= x >> 11u; x *= 0xac4c1b51u;
+  x ^= x >> 15u; x *= 0x31848babu;
+  x ^= x >> 14u;
+  return x;
+}
+` + elementwiseMain(`
+  let bits = triple32(triple32(i) ^ p(1u));
+  out[i] = select(0.0, pf(3u), (bits >> 8u) >= p(2u));`),
+  workgroupSize: 256,
+  bindings: 1,
+};
