@@ -172,16 +172,11 @@ class BatchNorm extends Module {
       const m = this.momentum;
       using bm = mean.reshape([-1]);
       using bv = variance.reshape([-1]);
-      using unbiased = bv.mul(n / Math.max(n - 1, 1));
-      using keepMean = this.buffer("running_mean").mul(1 - m);
-      using stepMean = bm.mul(m);
-      using newMean = stepMean.add(keepMean);
-      using keepVar = this.buffer("running_var").mul(1 - m);
-      using stepVar = unbiased.mul(m);
-      using newVar = stepVar.add(keepVar);
+      // in place, one pass each (the running statistics keep their storage, so a
+      // GPU's kept bind groups fit every step); the variance unbiased by n/(n−1)
+      this.buffer("running_mean").scaleAddInPlace(1 - m, bm, m);
+      this.buffer("running_var").scaleAddInPlace(1 - m, bv, m * n / Math.max(n - 1, 1));
       using count = this.buffer("num_batches_tracked").add(1);
-      this.setBuffer("running_mean", newMean);
-      this.setBuffer("running_var", newVar);
       this.setBuffer("num_batches_tracked", count);
     });
   }

@@ -167,6 +167,8 @@ export interface Backend<S = unknown> {
   axpy(a: S, b: S, alpha: number, size: number, dtype: DType): S;
   /** `a += alpha·b` in place, two buffers of one shape (an SGD step that keeps the weights' memory). */
   axpyInPlace(a: S, b: S, alpha: number, size: number, dtype: DType): void;
+  /** `a = alpha·a + beta·b` in place, two buffers of one shape (running averages). */
+  axpbyInPlace(a: S, b: S, alpha: number, beta: number, size: number, dtype: DType): void;
   /**
    * One Adam step in place (PyTorch's fused Adam), every operation rounded
    * as the composed ops round it: `m ← m·β₁ + (1−β₁)·g`,

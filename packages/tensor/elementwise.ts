@@ -271,15 +271,29 @@ export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
  * ({@link Tensor.addScaledInPlace}) has checked that `target` may be written.
  */
 export function addScaledInPlace(target: Tensor, b: Tensor, alpha: number): void {
-  checkCompatible("addScaledInPlace", [target, b]);
+  checkSameShape("addScaledInPlace", target, b);
+  target.backend.axpyInPlace(target.buffer, b.buffer, alpha, target.size, target.dtype);
+}
+
+/**
+ * `target = alpha·target + beta·b` in place ({@link Tensor.scaleAddInPlace});
+ * the caller has checked that `target` may be written.
+ */
+export function scaleAddInPlace(target: Tensor, alpha: number, b: Tensor, beta: number): void {
+  checkSameShape("scaleAddInPlace", target, b);
+  if (target.buffer === b.buffer) {
+    throw new Error("Cannot scaleAddInPlace a tensor with itself: use mul");
+  }
+  target.backend.axpbyInPlace(target.buffer, b.buffer, alpha, beta, target.size, target.dtype);
+}
+
+function checkSameShape(op: string, target: Tensor, b: Tensor): void {
+  checkCompatible(op, [target, b]);
   if (!sameShape(target.shape, b.shape)) {
     throw new TypeError(
-      `Cannot addScaledInPlace ${formatShape(b.shape)} to ${
-        formatShape(target.shape)
-      }: shapes must be equal`,
+      `Cannot ${op} ${formatShape(b.shape)} to ${formatShape(target.shape)}: shapes must be equal`,
     );
   }
-  target.backend.axpyInPlace(target.buffer, b.buffer, alpha, target.size, target.dtype);
 }
 
 /**

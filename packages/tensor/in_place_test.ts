@@ -209,3 +209,19 @@ deviceTest("adamStepInPlace keeps every storage and matches the CPU", async (dev
     /must not share storage/,
   );
 });
+
+deviceTest("scaleAddInPlace keeps its storage and gives α·a + β·b", async (device) => {
+  const g = new Generator(8);
+  const a = randNormal([3001], 0, 1, { generator: g, device });
+  const b = randNormal([3001], 0, 1, { generator: g, device });
+  const expected = await noGrad(() => a.mul(0.9).add(b.mul(0.1 * 1.5))).data();
+  const storage = a.buffer;
+  noGrad(() => a.scaleAddInPlace(0.9, b, 0.1 * 1.5));
+  assert.equal(a.buffer, storage);
+  await assertClose(a, expected, { atol: 1e-6, rtol: 1e-6 }, device.name);
+  assert.throws(() => noGrad(() => a.scaleAddInPlace(0.5, a, 0.5)), /with itself/);
+  assert.throws(
+    () => noGrad(() => a.scaleAddInPlace(0.5, randNormal([5], 0, 1, { device }), 0.5)),
+    /shapes must be equal/,
+  );
+});

@@ -295,6 +295,29 @@ export class Tensor {
   }
 
   /**
+   * `this = alpha·this + beta·other` in place, in one pass (PyTorch's
+   * `mul_(alpha).add_(other, alpha=beta)`): a running average that keeps its
+   * storage (batch norm's statistics).
+   *
+   * @param alpha This tensor's scale.
+   * @param other A tensor of the same shape, dtype and device (not this one's storage).
+   * @param beta Its scale.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@recognize/tensor";
+   * const running = tensor([1, 2]);
+   * running.scaleAddInPlace(0.9, tensor([11, 12]), 0.1);
+   * console.assert(Math.abs(running.dataSync()[0] - 2) < 1e-6);
+   * ```
+   */
+  scaleAddInPlace(alpha: number, other: Tensor, beta: number): this {
+    this.#checkWritable("scaleAddInPlace");
+    ew.scaleAddInPlace(this, alpha, other, beta);
+    return this;
+  }
+
+  /**
    * One Adam step on this tensor, its moments `m` and `v` updated with it, all
    * in place (PyTorch's fused Adam): `m ← β₁·m + (1−β₁)·grad`,
    * `v ← β₂·v + (1−β₂)·grad²`, `this ← this + step·m / (√(v·vScale) + eps)`.

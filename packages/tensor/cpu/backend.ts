@@ -18,7 +18,15 @@ import type {
 import type { DType, TypedArray } from "../dtype.ts";
 import { acquire, acquireOwn, release } from "./pool.ts";
 import type { Shape } from "../shape.ts";
-import { adamInPlace, axpy, axpyInPlace, binary, unary, where } from "./elementwise.ts";
+import {
+  adamInPlace,
+  axpbyInPlace,
+  axpy,
+  axpyInPlace,
+  binary,
+  unary,
+  where,
+} from "./elementwise.ts";
 import { matmul, matmulAccumulate } from "./matmul.ts";
 import { nllHits, oneHot } from "./nll.ts";
 import { concat, copyStrided, gather, pad, scatterAdd, take } from "./movement.ts";
@@ -107,6 +115,9 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
     axpyInPlace(a, b, alpha);
+  }
+  axpbyInPlace(a: TypedArray, b: TypedArray, alpha: number, beta: number): void {
+    axpbyInPlace(a, b, alpha, beta);
   }
   adamInPlace(
     p: TypedArray,

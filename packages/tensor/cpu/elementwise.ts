@@ -203,6 +203,11 @@ export function axpyInPlace(a: TypedArray, b: TypedArray, alpha: number): void {
   for (let i = 0; i < a.length; i++) a[i] += alpha * b[i];
 }
 
+/** `a = alpha·a + beta·b` in place, same shapes (one rounding, as axpy). */
+export function axpbyInPlace(a: TypedArray, b: TypedArray, alpha: number, beta: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = alpha * a[i] + beta * b[i];
+}
+
 /**
  * One Adam step in place ({@link Backend.adamInPlace}): the composed ops'
  * loops (a scalar product, `a + α·b`, a square, a root, a sum, a quotient)

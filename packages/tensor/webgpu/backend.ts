@@ -29,6 +29,7 @@ import { type Kernel, MAX_RANK, PARAM_WORDS } from "./kernels/_common.ts";
 import { dropoutMaskKernel, fillKernel, unaryKernel } from "./kernels/unary.wgsl.ts";
 import {
   adamInPlaceKernel,
+  axpbyInPlaceKernel,
   axpyInPlaceKernel,
   axpyKernel,
   binaryKernel,
@@ -476,6 +477,9 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   axpyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, size: number): void {
     // `a` is bound once, as the kernel's read-write buffer
     this.#dispatchThreads(axpyInPlaceKernel, size, [f32Bits(alpha)], [b, a]);
+  }
+  axpbyInPlace(a: GpuBuffer, b: GpuBuffer, alpha: number, beta: number, size: number): void {
+    this.#dispatchThreads(axpbyInPlaceKernel, size, [f32Bits(alpha), f32Bits(beta)], [b, a]);
   }
   adamInPlace(
     p: GpuBuffer,

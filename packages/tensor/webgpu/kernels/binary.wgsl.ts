@@ -76,6 +76,14 @@ export const axpyInPlaceKernel: Kernel = {
   bindings: 2,
 };
 
+/** `a = alpha·a + beta·b` in place, `a` bound once, read and written; params: n, alpha, beta. */
+export const axpbyInPlaceKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["b"], "a") +
+    elementwiseMain(`  a[i] = pf(1u) * a[i] + pf(2u) * b[i];`),
+  workgroupSize: 256,
+  bindings: 2,
+};
+
 /**
  * One Adam step in place, the weights `w` and moments `m` and `v` read and
  * written, in the composed ops' order; params: n, β₁, 1 − β₁, β₂, 1 − β₂, vScale, eps, step.
