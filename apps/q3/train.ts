@@ -179,14 +179,11 @@ export async function runQ3(o: Q3Options): Promise<Record<string, unknown>> {
       run.mlp.params.dispose();
     }
   }
-  // the data goes before the figures are drawn: drawing takes tens of megabytes of its own.
-  // A large upload's memory (a WebAssembly memory of its own, see the CPU backend's upload)
-  // is given back when collected: `deno task q3` exposes V8's collector to do it now
+  // the data goes before the figures are drawn: drawing takes tens of megabytes of its own
   for (const t of [train, valid, test]) {
     t.x.dispose();
     t.labels.dispose();
   }
-  (globalThis as { gc?: () => void }).gc?.();
 
   await saveFigure(
     `${o.out}/curves`,

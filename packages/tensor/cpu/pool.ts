@@ -7,7 +7,7 @@
 // everything where it does not run, are ordinary typed arrays kept here.
 
 import { allocLargeArray, type DType, type TypedArray } from "../dtype.ts";
-import { dataCopyIn, heapArray, releaseHeapArray } from "./wasm_memory.ts";
+import { heapArray, releaseDataArray, releaseHeapArray } from "./wasm_memory.ts";
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 /**
@@ -69,8 +69,8 @@ export function acquireOwn(dtype: DType, n: number): TypedArray {
 /** Give an array back for reuse (its contents are discarded). */
 export function release(a: TypedArray): void {
   if (releaseHeapArray(a)) return;
-  // a dataset's own memory goes with its last view, when collected: never pooled
-  if (dataCopyIn(a)) return;
+  // a dataset's own memory: its pages go back to the system now, never pooled
+  if (releaseDataArray(a)) return;
   if (own.delete(a)) {
     // detaching drops the only reference to the memory: it is freed now
     (a.buffer as ArrayBuffer).transfer(0);

@@ -15,7 +15,8 @@ Deno.test("a large upload lives in a memory of its own, outside the heap, and is
   t.dispose();
   assert.equal(data.length, 1 << 20, "the caller's array is untouched");
   if (own) {
-    // its memory goes when collected; meanwhile nothing hands it out again
+    assert.equal(buf[0], 0, "its pages were given back to the system (they read as zeros)");
+    // the memory object goes when collected; meanwhile nothing hands it out again
     using again = tensor(new Float32Array(1 << 20), { device: cpuBackend() });
     const next = cpuBackend().full(1 << 20, "float32", 0);
     assert.notEqual((again.buffer as Float32Array).buffer, buf.buffer);

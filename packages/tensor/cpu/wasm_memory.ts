@@ -11,6 +11,7 @@
 
 import { DATA_COPY_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
 import { CTRL, type GemmKernel, RESERVED_BYTES } from "./wasm/protocol.ts";
+import { canGivePagesBack, givePagesBack } from "./pages.ts";
 
 const PAGE = 65536;
 /** Memory's upper bound, in pages (2 GiB, the most a 32-bit memory addresses safely). */
@@ -277,18 +278,19 @@ const dataCopies = new WeakMap<ArrayBufferLike, CopyIn>();
 
 /**
  * A zeroed array in a WebAssembly memory of its own, for a large upload (a
- * dataset): outside the heap, so it costs nothing once disposed and
- * collected, yet {@link dataCopyIn} copies its rows into the heap by
- * `memory.copy` (memmove's speed) rather than by JavaScript's `set` into
- * shared memory (word by word). Null where the kernels or WebAssembly
- * multi-memory are missing, or the memory cannot be had.
+ * dataset): outside the heap, which never shrinks, yet {@link dataCopyIn}
+ * copies its rows into the heap by `memory.copy` (memmove's speed) rather
+ * than by JavaScript's `set` into shared memory (word by word);
+ * {@link releaseDataArray} gives its pages back at dispose. Null where the
+ * kernels, WebAssembly multi-memory or a way to give pages back (pages.ts)
+ * are missing, or the memory cannot be had.
  */
 export function dataArray(
   dtype: "float32" | "float64",
   n: number,
 ): Float32Array | Float64Array | null {
   const e = wasmEngine();
-  if (!e || n === 0) return null;
+  if (!e || n === 0 || !canGivePagesBack()) return null;
   if (dataModule === undefined) {
     try {
       dataModule = new WebAssembly.Module(decode(DATA_COPY_WASM_BASE64));
@@ -317,4 +319,14 @@ export function dataArray(
 /** The copy out of `a`'s memory into the heap when `a` is a {@link dataArray}, else undefined. */
 export function dataCopyIn(a: ArrayBufferView): CopyIn | undefined {
   return dataCopies.get(a.buffer);
+}
+
+/**
+ * Give a {@link dataArray}'s pages back to the system (its views read zeros
+ * after); false when `a` is not one. The memory object goes when collected.
+ */
+export function releaseDataArray(a: ArrayBufferView): boolean {
+  if (!dataCopies.delete(a.buffer)) return false;
+  givePagesBack(a.buffer as ArrayBuffer);
+  return true;
 }
