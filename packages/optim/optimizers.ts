@@ -72,10 +72,9 @@ export class SGD extends Optimizer {
           g = next;
         }
         if (this.momentum) {
+          // v ← μ·v + g in place (one pass; the velocity keeps its storage)
           const v = state(this.#velocity, p);
-          using kept = v.mul(this.momentum);
-          using nv = kept.add(g);
-          v.assign(nv);
+          v.scaleAddInPlace(this.momentum, g, 1);
           g.dispose();
           g = v.share();
         }
