@@ -60,28 +60,6 @@ export interface KernelExports extends GemmKernel {
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
-  bn_apply(
-    x: number,
-    out: number,
-    n: number,
-    inner: number,
-    stride: number,
-    scale: number,
-    shift: number,
-  ): void;
-  bn_grad(
-    g: number,
-    x: number,
-    out: number,
-    n: number,
-    inner: number,
-    stride: number,
-    k: number,
-    a: number,
-    mu: number,
-    s: number,
-    b: number,
-  ): void;
   bn_stats: ChannelRange<[x: number]>;
   sum_rows: ChannelRange<[x: number]>;
   bn_grad_sums: ChannelRange<[g: number, x: number, mean: number, invstd: number]>;

@@ -833,6 +833,7 @@ function batchNormPasses(): void {
   // float64 as the TypeScript loops in cpu/batch_norm.ts compute them, two
   // values a lane pair. The arrays' addresses are the channel's first run;
   // runs are `stride` bytes apart (C·inner floats); the output is `out`.
+  // Not exported: bn_apply_channels and bn_grad_channels call them per channel.
   const channelPass = (
     name: string,
     arrays: string[],
@@ -841,7 +842,7 @@ function batchNormPasses(): void {
   ) => {
     const all = [...arrays, "out"];
     emit(
-      `  (func $${name} (export "${name}") ${
+      `  (func $${name} ${
         all.map((a) => `(param $${a} i32)`).join(" ")
       } (param $n i32) (param $inner i32) (param $stride i32) ${
         constants.map((c) => `(param $${c} f64)`).join(" ")
