@@ -174,7 +174,7 @@ function triple32(x: number): number {
  * A counter-based draw: 32 random bits for element `index` of the stream
  * `seed`, `triple32(triple32(index) ^ seed)`. Every element is drawn on its
  * own, so a device draws a whole mask in parallel; the WebGPU backend's
- * kernels compute the same bits (kernels/random.wgsl.ts).
+ * dropout kernel computes the same bits (webgpu/kernels/unary.wgsl.ts).
  *
  * @param seed The stream (a 32-bit word, e.g. from {@link Generator.nextUint32}).
  * @param index The element.

@@ -982,6 +982,12 @@ function batchNormChannels(): void {
     emit(`  )`);
   };
   const acc = (v: string) => chains.map((k) => `(local $${v}${k} f64)`).join(" ");
+  /** Chain k's plain sum of x into $s<k>, from zero. */
+  const sumX = {
+    before: (k: number) => `(local.set $s${k} (f64.const 0))`,
+    add: (k: number, v: (a: string) => string) =>
+      `(local.set $s${k} (f64.add (local.get $s${k}) ${v("x")}))`,
+  };
   const at = (k: number) =>
     `(i32.add ${get("out")} (i32.shl (i32.add ${get("ch")} (i32.const ${k})) (i32.const 4)))`;
   // statistics: the sum, the mean = sum/m, then Σ(x − mean)², the variance = that/m;
@@ -991,10 +997,7 @@ function batchNormChannels(): void {
     ["x"],
     `${acc("s")} ${acc("q")} ${acc("d")}`,
     [
-      {
-        before: (k) => `(local.set $s${k} (f64.const 0))`,
-        add: (k, v) => `(local.set $s${k} (f64.add (local.get $s${k}) ${v("x")}))`,
-      },
+      sumX,
       {
         before: (k) =>
           `(local.set $s${k} (f64.div (local.get $s${k}) (local.get $m))) (local.set $q${k} (f64.const 0))`,
@@ -1040,10 +1043,7 @@ function batchNormChannels(): void {
     "sum_rows",
     ["x"],
     acc("s"),
-    [{
-      before: (k) => `(local.set $s${k} (f64.const 0))`,
-      add: (k, v) => `(local.set $s${k} (f64.add (local.get $s${k}) ${v("x")}))`,
-    }],
+    [sumX],
     (k) =>
       `(f32.store (i32.add ${get("out")} (i32.shl (i32.add ${
         get("ch")
