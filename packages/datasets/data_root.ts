@@ -7,6 +7,8 @@
  * @module
  */
 
+import { exists } from "./_fs.ts";
+
 /** The environment variable naming a local data folder. */
 export const DATA_ENV = "RECOGNIZE_DATA";
 
@@ -48,15 +50,6 @@ export function dataRoot(flag?: string): string {
     env = Deno.env.get(DATA_ENV);
   } catch { /* no env permission */ }
   return env ? env.replace(/\/+$/, "") : "data";
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Raised when a dataset is not found; the message says where it looked and what to do. */

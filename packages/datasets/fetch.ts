@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { FormatError, readTar, readZip } from "@recognize/io";
 import { ProgressBar } from "@recognize/cli";
 import { readMat } from "./mat.ts";
+import { exists } from "./_fs.ts";
 
 /** One file to download. */
 export interface RemoteFile {
@@ -201,15 +202,6 @@ export interface FetchOptions {
   progress?: boolean;
   /** `fetch` to use (tests). */
   fetch?: typeof globalThis.fetch;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function checkDigest(file: RemoteFile, bytes: Uint8Array, root: string): Promise<void> {
