@@ -3,7 +3,9 @@
 # root with .device/ carried (see DEVELOPERS.md, "Measuring on a GPU"):
 #   bash tools/device/gpu_run.sh [STEP ...]
 # Steps (all by default, in this order): info, tilings, bench, peers, q3, old,
-# q6; and on request: epochs (the bench's epochs only), submit. Each step has its own time limit and writes its log under
+# q6; and on request: epochs (the bench's epochs only), submit, q5 and q5cpu
+# (the autoencoder on the GPU and on that machine's CPU), q4 (OCR eval on the
+# GPU). Each step has its own time limit and writes its log under
 # out/device, so a step that fails or runs long costs only itself; after each
 # step the logs go to $OUT as one results.tgz (a call brings back at most 8
 # files, and a call cut off at its limit still brings back what is there).
@@ -40,6 +42,10 @@ for s in $steps; do
       step submit 150 "${enter[@]}" deno task bench --device webgpu --filter epoch --submit-every 4096 ;;
     q3) step q3 90 "${enter[@]}" deno task q3 --device webgpu --skip-study --out "$out/q3" ;;
     q6) step q6 ${Q6_LIMIT:-240} "${enter[@]}" deno task q6 cnn --device webgpu --out "$out/q6" ;;
+    q5) step q5 ${Q5_LIMIT:-180} "${enter[@]}" deno task q5 --device webgpu --out "$out/q5" ;;
+    q5cpu) # the same training on that machine's CPU, the GPU figure's baseline
+      step q5cpu ${Q5_LIMIT:-180} "${enter[@]}" deno task q5 --out "$out/q5cpu" ;;
+    q4) step q4 90 "${enter[@]}" deno task q4 eval --device webgpu --out "$out/q4" ;;
     old) # the matmul kernel before the tuning, from .device/old (git archive of that commit)
       if [ -f .device/old.tar.xz ]; then
         rm -rf /tmp/old && mkdir -p /tmp/old && tar -xJf .device/old.tar.xz -C /tmp/old &&
