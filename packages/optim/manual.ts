@@ -28,8 +28,8 @@ export function sgdUpdate(params: Params, learningRate: number): void {
 
 /**
  * Momentum: `M ← μ·M − α·∂J/∂W`, then `W ← W + M`, with one accumulator
- * `m_<key>` per parameter, zero before the first update. The weights change
- * in place, as in {@link sgdUpdate}.
+ * `m_<key>` per parameter, zero before the first update. Weights and
+ * accumulators change in place, one pass each ({@link Tensor.momentumStepInPlace}).
  *
  * @param params Parameters with `grad_<key>` entries.
  * @param learningRate α.
@@ -43,10 +43,12 @@ export function momentumUpdate(params: Params, learningRate: number, momentum = 
       if (!params.has(`m_${key}`)) {
         params.set(`m_${key}`, zeros(w.shape, { device: w.backend, dtype: w.dtype }));
       }
-      const m = params.get(`m_${key}`).mul(momentum);
-      m.addScaledInPlace(params.get(`grad_${key}`), -learningRate);
-      params.set(`m_${key}`, m);
-      w.addScaledInPlace(m, 1);
+      w.momentumStepInPlace(
+        params.get(`grad_${key}`),
+        params.get(`m_${key}`),
+        momentum,
+        -learningRate,
+      );
     }
   });
 }

@@ -175,6 +175,20 @@ export interface Backend<S = unknown> {
    * `v ← v·β₂ + (1−β₂)·g²`, `p ← p + step·m / (√(v·vScale) + eps)`.
    */
   adamInPlace(p: S, g: S, m: S, v: S, size: number, dtype: DType, s: AdamScalars): void;
+  /**
+   * One step of SGD with momentum in place, as the composed ops round it:
+   * `m ← m·momentum + step·g` (momentum an operand, rounded to the dtype),
+   * then `p ← p + m`.
+   */
+  momentumInPlace(
+    p: S,
+    g: S,
+    m: S,
+    size: number,
+    dtype: DType,
+    momentum: number,
+    step: number,
+  ): void;
   /** `out = cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(
     cond: S,

@@ -319,6 +319,35 @@ export function adamStepInPlace(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: A
   p.backend.adamInPlace(p.buffer, g.buffer, m.buffer, v.buffer, p.size, p.dtype, s);
 }
 
+/**
+ * One momentum step in place ({@link Tensor.momentumStepInPlace}), for
+ * tensors of one shape; the caller has checked that `p` and `m` may be written.
+ */
+export function momentumStepInPlace(
+  p: Tensor,
+  g: Tensor,
+  m: Tensor,
+  momentum: number,
+  step: number,
+): void {
+  checkCompatible("momentumStepInPlace", [p, g, m]);
+  for (const [name, t] of [["gradient", g], ["velocity", m]] as const) {
+    if (!sameShape(p.shape, t.shape)) {
+      throw new TypeError(
+        `Cannot momentumStepInPlace with a ${name} of shape ${formatShape(t.shape)} on ${
+          formatShape(p.shape)
+        }: shapes must be equal`,
+      );
+    }
+  }
+  if (new Set([p.buffer, g.buffer, m.buffer]).size < 3) {
+    throw new Error(
+      "Cannot momentumStepInPlace: the weights, gradient and velocity must not share storage",
+    );
+  }
+  p.backend.momentumInPlace(p.buffer, g.buffer, m.buffer, p.size, p.dtype, momentum, step);
+}
+
 /** Elementwise maximum; ties split the gradient evenly. */
 export function maximum(a: Tensor, b: TensorLike): Tensor {
   return minmax("maximum", a, b);

@@ -210,6 +210,78 @@ deviceTest("adamStepInPlace keeps every storage and matches the CPU", async (dev
   );
 });
 
+/** One momentum step as the three composed ops the fused one replaces (the homework's Q5 loop). */
+function composedMomentum(p: Tensor, g: Tensor, m: Tensor, momentum: number, step: number): void {
+  noGrad(() => {
+    using kept = m.mul(momentum);
+    kept.addScaledInPlace(g, step);
+    m.assign(kept);
+    p.addScaledInPlace(m, 1);
+  });
+}
+
+/** Five momentum steps (lr 0.01, μ 0.9) over weights and gradients of several scales. */
+async function momentumSteps(
+  device: Backend,
+  dtype: "float32" | "float64",
+  update: (p: Tensor, g: Tensor, m: Tensor, momentum: number, step: number) => void,
+): Promise<TypedArray[]> {
+  const gen = new Generator(12);
+  const n = 3001; // past the CPU heap's size and not a multiple of a GPU workgroup
+  const p = randNormal([n], 0, 1, { generator: gen, device, dtype });
+  const m = zeros([n], { device, dtype });
+  for (let t = 1; t <= 5; t++) {
+    const values = gen.fillNormal(new Float64Array(n)).map((x, i) =>
+      i % 13 === 0 ? 0 : x * 10 ** ((i % 8) - 4)
+    );
+    using g = tensor(values, { device, dtype });
+    update(p, g, m, 0.9, -0.01);
+  }
+  return [await p.data(), await m.data()];
+}
+
+Deno.test("momentumStepInPlace gives the three composed ops' bits on the CPU", async () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    await eachKernelPath(cpuBackend(), async (path) => {
+      const fused = await momentumSteps(cpuBackend(), dtype, (p, g, m, mu, step) => {
+        noGrad(() => p.momentumStepInPlace(g, m, mu, step));
+      });
+      const composed = await momentumSteps(cpuBackend(), dtype, composedMomentum);
+      for (const [k, name] of ["weights", "velocity"].entries()) {
+        assert.deepEqual(fused[k], composed[k], `${dtype} ${path}: ${name}`);
+      }
+    });
+  }
+});
+
+deviceTest("momentumStepInPlace keeps both storages and matches the CPU", async (device) => {
+  const expected = await momentumSteps(cpuBackend(), "float32", composedMomentum);
+  const got = await momentumSteps(device, "float32", (p, g, m, mu, step) => {
+    const before = [p.buffer, m.buffer];
+    noGrad(() => p.momentumStepInPlace(g, m, mu, step));
+    assert.deepEqual([p.buffer, m.buffer], before, "updated where they are");
+  });
+  for (const [k, name] of ["weights", "velocity"].entries()) {
+    const atol = 1e-6 * Math.max(...Array.from(expected[k], Math.abs));
+    await assertClose(got[k], expected[k], { rtol: 1e-5, atol }, `${device.name}: ${name}`);
+  }
+  // what it refuses
+  const gen = new Generator(4);
+  const w = randNormal([4], 0, 1, { generator: gen, device, requiresGrad: true });
+  const z = () => zeros([4], { device });
+  assert.throws(() => w.momentumStepInPlace(z(), z(), 0.9, -0.1), /requires gradients/);
+  const plain = z();
+  assert.throws(
+    () => noGrad(() => plain.momentumStepInPlace(z(), zeros([5], { device }), 0.9, -0.1)),
+    /velocity of shape \(5\)/,
+  );
+  const shared = z();
+  assert.throws(
+    () => noGrad(() => plain.momentumStepInPlace(shared, shared, 0.9, -0.1)),
+    /must not share storage/,
+  );
+});
+
 deviceTest("scaleAddInPlace keeps its storage and gives α·a + β·b", async (device) => {
   const g = new Generator(8);
   const a = randNormal([3001], 0, 1, { generator: g, device });

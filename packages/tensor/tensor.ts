@@ -349,6 +349,33 @@ export class Tensor {
   }
 
   /**
+   * One step of SGD with momentum on this tensor, its velocity `m` updated
+   * with it, both in place (the homework's form): `m ← momentum·m + step·grad`,
+   * `this ← this + m`, with `step` = −lr. One pass instead of three ops and a
+   * new velocity each step; the same bits as those ops on the CPU.
+   *
+   * @param grad The gradient: same shape, dtype and device.
+   * @param m The velocity, updated.
+   * @param momentum The velocity's decay (0.9 in the homework).
+   * @param step The gradient's scale: minus the learning rate.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor, zeros } from "@recognize/tensor";
+   * const w = tensor([1, 2]), m = zeros([2]);
+   * w.momentumStepInPlace(tensor([10, -10]), m, 0.9, -0.1); // m = [-1, 1]
+   * w.momentumStepInPlace(tensor([0, 0]), m, 0.9, -0.1); // m = [-0.9, 0.9]
+   * console.assert(Math.abs(w.dataSync()[0] + 0.9) < 1e-6 && Math.abs(w.dataSync()[1] - 3.9) < 1e-6);
+   * ```
+   */
+  momentumStepInPlace(grad: Tensor, m: Tensor, momentum: number, step: number): this {
+    this.#checkWritable("momentumStepInPlace");
+    m.#checkWritable("momentumStepInPlace (velocity)");
+    ew.momentumStepInPlace(this, grad, m, momentum, step);
+    return this;
+  }
+
+  /**
    * `this += alpha · op(a)·op(b)` in place (PyTorch's `addmm_`): a weight's
    * SGD step straight from the product that is its gradient,
    * `w.addMatmulInPlace(x, delta, -lr, { transA: true })`, with no gradient

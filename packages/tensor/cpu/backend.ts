@@ -24,6 +24,7 @@ import {
   axpy,
   axpyInPlace,
   binary,
+  momentumInPlace,
   unary,
   where,
 } from "./elementwise.ts";
@@ -129,6 +130,17 @@ export class CpuBackend implements Backend<TypedArray> {
     s: AdamScalars,
   ): void {
     adamInPlace(p, g, m, v, s);
+  }
+  momentumInPlace(
+    p: TypedArray,
+    g: TypedArray,
+    m: TypedArray,
+    _size: number,
+    _dtype: DType,
+    momentum: number,
+    step: number,
+  ): void {
+    momentumInPlace(p, g, m, momentum, step);
   }
   where(
     c: TypedArray,

@@ -250,6 +250,34 @@ function adamLoop(
   }
 }
 
+/**
+ * One momentum step in place ({@link Backend.momentumInPlace}): the loops of
+ * a product by an operand, `a + α·b` and `a + b` in one pass, each result
+ * rounded where the op stored it, so the same bits as the three ops.
+ */
+export function momentumInPlace(
+  p: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  momentum: number,
+  step: number,
+): void {
+  if (p instanceof Float64Array) {
+    for (let i = 0; i < p.length; i++) {
+      const mi = m[i] * momentum + step * g[i];
+      m[i] = mi;
+      p[i] += mi;
+    }
+    return;
+  }
+  const mu = Math.fround(momentum), round = Math.fround;
+  for (let i = 0; i < p.length; i++) {
+    const mi = round(round(m[i] * mu) + step * g[i]);
+    m[i] = mi;
+    p[i] = round(p[i] + mi);
+  }
+}
+
 /** `out = cond != 0 ? a : b` broadcast to `outShape`. */
 export function where(
   cond: TypedArray,

@@ -33,6 +33,7 @@ import {
   axpyInPlaceKernel,
   axpyKernel,
   binaryKernel,
+  momentumInPlaceKernel,
   whereKernel,
 } from "./kernels/binary.wgsl.ts";
 import {
@@ -492,6 +493,17 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): void {
     const scalars = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.vScale, s.eps, s.step];
     this.#dispatchThreads(adamInPlaceKernel, size, scalars.map(f32Bits), [g, p, m, v]);
+  }
+  momentumInPlace(
+    p: GpuBuffer,
+    g: GpuBuffer,
+    m: GpuBuffer,
+    size: number,
+    _dtype: DType,
+    momentum: number,
+    step: number,
+  ): void {
+    this.#dispatchThreads(momentumInPlaceKernel, size, [momentum, step].map(f32Bits), [g, p, m]);
   }
 
   where(

@@ -105,6 +105,23 @@ export const adamInPlaceKernel: Kernel = {
   bindings: 4,
 };
 
+/**
+ * One momentum step in place, the weights `w` and velocity `m` read and
+ * written, in the composed ops' order; params: n, momentum, step.
+ */
+export const momentumInPlaceKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+` + elementwiseMain(`
+  let mi = m[i] * pf(1u) + pf(2u) * g[i];
+  m[i] = mi;
+  w[i] = w[i] + mi;`),
+  workgroupSize: 256,
+  bindings: 3,
+};
+
 /** `out = c != 0 ? a : b`, all strided. */
 export const whereKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["c", "a", "b"]) + elementwiseMain(`${stridedOffsets(4)}
