@@ -124,16 +124,13 @@ export class Autoencoder {
       h = forward(h, this.params, name, act === "relu" ? RELU : SIGMOID);
       outputs.push(h);
     }
+    // the loss Σ(x̂ − x)² and its gradient ∂/∂x̂ = 2(x̂ − x), from one difference
+    using d = noGrad(() => h.sub(x));
     const loss = noGrad(() => {
-      using d = h.sub(x);
       using sq = d.mul(d);
       return sq.sum();
     });
-    // ∂/∂x̂ Σ(x̂ − x)² = 2(x̂ − x)
-    let delta = noGrad(() => {
-      using d = h.sub(x);
-      return d.mul(2);
-    });
+    let delta = noGrad(() => d.mul(2));
     const layers = this.#sizes();
     for (let i = layers.length - 1; i >= 0; i--) {
       const [name, , , act] = layers[i];
@@ -176,12 +173,11 @@ export class Autoencoder {
       using xb = noGrad(() => indexSelect(x, 0, idx));
       const loss = this.lossAndGradients(xb);
       momentumUpdate(this.params, o.learningRate, o.momentum);
-      const sum: Tensor = total ? noGrad(() => total!.add(loss)) : loss;
+      // summed on the device, in place (on a GPU its bind groups then fit every step)
       if (total) {
-        total.dispose();
+        noGrad(() => total!.addScaledInPlace(loss, 1));
         loss.dispose();
-      }
-      total = sum;
+      } else total = loss;
       o.onBatch?.();
     }
     const value = total ? await total.item() : 0;
