@@ -138,6 +138,17 @@ function composedAdam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars
   });
 }
 
+/** The optimizer tests' length: past the CPU heap's size and not a multiple of a GPU workgroup. */
+const STEP_SIZE = 3001;
+
+/** A gradient for the optimizer tests: values from 1e-6 to 1e3 in size, and exact zeros. */
+function scaledGradient(gen: Generator, device: Backend, dtype: "float32" | "float64"): Tensor {
+  const values = gen.fillNormal(new Float64Array(STEP_SIZE)).map((x, i) =>
+    i % 17 === 0 ? 0 : x * 10 ** ((i % 10) - 6)
+  );
+  return tensor(values, { device, dtype });
+}
+
 /** Steps 1..4 of Adam (lr 0.01) over weights, gradients of several scales, and moments. */
 async function adamSteps(
   device: Backend,
@@ -145,15 +156,10 @@ async function adamSteps(
   update: (p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars) => void,
 ): Promise<TypedArray[]> {
   const gen = new Generator(9);
-  const n = 3001; // past the CPU heap's size and not a multiple of a GPU workgroup
-  const p = randNormal([n], 0, 1, { generator: gen, device, dtype });
-  const m = zeros([n], { device, dtype }), v = zeros([n], { device, dtype });
+  const p = randNormal([STEP_SIZE], 0, 1, { generator: gen, device, dtype });
+  const m = zeros([STEP_SIZE], { device, dtype }), v = zeros([STEP_SIZE], { device, dtype });
   for (let t = 1; t <= 4; t++) {
-    // gradients from 1e-6 to 1e3, and exact zeros
-    const values = gen.fillNormal(new Float64Array(n)).map((x, i) =>
-      i % 17 === 0 ? 0 : x * 10 ** ((i % 10) - 6)
-    );
-    using g = tensor(values, { device, dtype });
+    using g = scaledGradient(gen, device, dtype);
     update(p, g, m, v, {
       beta1: 0.9,
       beta2: 0.999,
@@ -227,14 +233,10 @@ async function momentumSteps(
   update: (p: Tensor, g: Tensor, m: Tensor, momentum: number, step: number) => void,
 ): Promise<TypedArray[]> {
   const gen = new Generator(12);
-  const n = 3001; // past the CPU heap's size and not a multiple of a GPU workgroup
-  const p = randNormal([n], 0, 1, { generator: gen, device, dtype });
-  const m = zeros([n], { device, dtype });
+  const p = randNormal([STEP_SIZE], 0, 1, { generator: gen, device, dtype });
+  const m = zeros([STEP_SIZE], { device, dtype });
   for (let t = 1; t <= 5; t++) {
-    const values = gen.fillNormal(new Float64Array(n)).map((x, i) =>
-      i % 13 === 0 ? 0 : x * 10 ** ((i % 8) - 4)
-    );
-    using g = tensor(values, { device, dtype });
+    using g = scaledGradient(gen, device, dtype);
     update(p, g, m, 0.9, -0.01);
   }
   return [await p.data(), await m.data()];
