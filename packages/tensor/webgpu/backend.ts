@@ -43,6 +43,7 @@ import {
   nllHitsKernel,
   reduceGroupKernel,
   reduceThreadKernel,
+  sliceSumKernel,
   softmaxThreadKernel,
 } from "./kernels/reduce.wgsl.ts";
 import {
@@ -597,20 +598,29 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     if (batch * m * n === 0) return this.#alloc(0);
     const plan = this.#matmulPlan(spec);
     if (plan.slices > 1) {
-      // each z multiplies one slice of K into its own [m, n]; then one sum over z
-      const { slices, tiling, gx, gy, ldA, ldB } = plan;
-      const kernel = matmulKernel(transA, transB, tiling);
-      const depth = kSlice(k, slices, tiling.bk);
-      const partial = this.#alloc(slices * m * n);
-      const params = [m, n, depth, transA ? depth * m : depth, transB ? depth : depth * n, 0];
-      this.#dispatch(kernel, [...params, ldA, ldB, k], [a, b, partial], [gx, gy, slices]);
-      const out = this.reduce("sum", partial, 1, slices, m * n);
+      const partial = this.#sliceProducts(a, b, spec, plan);
+      const out = this.reduce("sum", partial, 1, plan.slices, m * n);
       this.release(partial);
       return out;
     }
     const out = this.#alloc(batch * m * n);
     this.#matmulInto(out, a, b, spec, plan);
     return out;
+  }
+
+  /**
+   * A split-K product's first half: each z multiplies one slice of K into its
+   * own `[m, n]` of the `[slices, m, n]` result; a sum over z finishes it.
+   */
+  #sliceProducts(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec, plan: MatmulPlan): GpuBuffer {
+    const { m, n, k, transA, transB } = spec;
+    const { slices, tiling, gx, gy, ldA, ldB } = plan;
+    const kernel = matmulKernel(transA, transB, tiling);
+    const depth = kSlice(k, slices, tiling.bk);
+    const partial = this.#alloc(slices * m * n);
+    const params = [m, n, depth, transA ? depth * m : depth, transB ? depth : depth * n, 0];
+    this.#dispatch(kernel, [...params, ldA, ldB, k], [a, b, partial], [gx, gy, slices]);
+    return partial;
   }
   matmulAccumulate(
     c: GpuBuffer,
@@ -621,8 +631,17 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): void {
     if (spec.batch * spec.m * spec.n === 0) return;
     const plan = this.#matmulPlan(spec);
+    const { m, n } = spec;
+    if (plan.slices > 1) {
+      // the slices' sum added into c (the factors are read before c is written)
+      const partial = this.#sliceProducts(a, b, spec, plan);
+      const params = [plan.slices, n, f32Bits(alpha)];
+      this.#dispatchThreads(sliceSumKernel("accumulate"), m * n, params, [partial, c]);
+      this.release(partial);
+      return;
+    }
     // a factor that is the target would be read while it is written: the product first
-    if (plan.slices > 1 || c.buffer === a.buffer || c.buffer === b.buffer) {
+    if (c.buffer === a.buffer || c.buffer === b.buffer) {
       const product = this.matmul(a, b, spec);
       this.axpyInPlace(c, product, alpha, spec.batch * spec.m * spec.n);
       this.release(product);
@@ -681,7 +700,20 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): GpuBuffer {
     const { m, n } = spec;
     const plan = this.#matmulPlan(spec);
-    if (plan.slices > 1 || spec.batch !== 1) {
+    if (plan.slices > 1) {
+      // the bias added as the slices are summed
+      const partial = this.#sliceProducts(a, b, spec, plan);
+      const out = this.#alloc(m * n);
+      const epilogue = on === "rows" ? "rowBias" : "colBias";
+      this.#dispatchThreads(sliceSumKernel(epilogue), m * n, [plan.slices, n], [
+        partial,
+        bias,
+        out,
+      ]);
+      this.release(partial);
+      return out;
+    }
+    if (spec.batch !== 1) {
       // the product, then the add the caller would have made
       const product = this.matmul(a, b, spec);
       const out = this.binary("add", product, [m, n], bias, on === "rows" ? [m, 1] : [n], [m, n]);

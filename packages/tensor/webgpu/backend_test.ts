@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { full, randNormal, tensor } from "../creation.ts";
+import { matmulBias } from "../matmul.ts";
 import { crossEntropy } from "../loss.ts";
 import { noGrad } from "../autograd.ts";
 import type { Tensor } from "../tensor.ts";
@@ -184,6 +185,50 @@ Deno.test({
       gpu!.counters().dispatches - before >= 8,
       "one dispatch per product: K was not split",
     );
+  },
+});
+
+Deno.test({
+  name: "a split-K product adds its bias or accumulates as its slices are summed [webgpu]",
+  ignore,
+  fn: async () => {
+    // a layer's forward product over a long K, and a weight update from one:
+    // two dispatches each (the slices, then their sum with the epilogue),
+    // the composed ops' values bit for bit
+    const g = new Generator(13);
+    const [m, k, n] = [36, 1024, 32];
+    assert.ok(splitK(1, 1, k, 16) > 1, "this shape is not split");
+    const a = randNormal([m, k], 0, 1, { generator: g, device: gpu! });
+    const b = randNormal([k, n], 0, 1, { generator: g, device: gpu! });
+    const same = async (got: Tensor, want: Tensor, label: string) => {
+      const [x, y] = [await got.data(), await want.data()];
+      for (let i = 0; i < y.length; i++) assert.ok(Object.is(x[i], y[i]), `${label} [${i}]`);
+    };
+    {
+      for (const on of ["cols", "rows"] as const) {
+        const bias = randNormal([on === "cols" ? n : m], 0, 1, { generator: g, device: gpu! });
+        const before = gpu!.counters().dispatches;
+        const fused = matmulBias(a, b, bias, { on });
+        assert.equal(gpu!.counters().dispatches - before, 2, `${on}: dispatches`);
+        const composed = a.matmul(b).add(on === "cols" ? bias : bias.reshape([m, 1]));
+        await same(fused, composed, on);
+      }
+      // W += α·AᵀB with A = [k, m]: K (the batch) long, as in a first layer's update
+      const x = randNormal([k, m], 0, 1, { generator: g, device: gpu! });
+      const d = randNormal([k, n], 0, 1, { generator: g, device: gpu! });
+      const w = randNormal([m, n], 0, 1, { generator: g, device: gpu! });
+      const want = w.addScaled(x.matmul(d, { transA: true }), -0.01);
+      const before = gpu!.counters().dispatches;
+      w.addMatmulInPlace(x, d, -0.01, { transA: true });
+      assert.equal(gpu!.counters().dispatches - before, 2, "accumulate: dispatches");
+      await same(w, want, "accumulate");
+      // the target as a factor, C += α·C·B: the slices read C before their sum writes it
+      const c = randNormal([m, k], 0, 1, { generator: g, device: gpu! });
+      const square = randNormal([k, k], 0, 0.03, { generator: g, device: gpu! });
+      const cWant = c.addScaled(c.matmul(square), 0.5);
+      c.addMatmulInPlace(c, square, 0.5);
+      await same(c, cWant, "accumulate into a factor");
+    }
   },
 });
 

@@ -86,6 +86,33 @@ export const reduceThreadKernel = memoKernel((op: ReduceOp): Kernel => {
   };
 });
 
+/**
+ * The end of a split-K product: the sum of its K slices' partial products
+ * `x` (`[slices, m·n]`), in the order {@link reduceThreadKernel} adds them,
+ * with what would otherwise be one more dispatch: a bias on each row's
+ * columns (`colBias`) or on each row (`rowBias`), or `out += α·sum`
+ * (`accumulate`). Params: m·n, slices, n, then α's bits.
+ */
+export const sliceSumKernel = memoKernel(
+  (epilogue: "colBias" | "rowBias" | "accumulate"): Kernel => {
+    const store = {
+      colBias: "out[i] = acc + bias[i % p(2u)];",
+      rowBias: "out[i] = acc + bias[i / p(2u)];",
+      accumulate: "out[i] = out[i] + pf(3u) * acc;",
+    }[epilogue];
+    return {
+      code: PARAMS + LINEAR_INDEX + storage(epilogue === "accumulate" ? ["x"] : ["x", "bias"]) +
+        elementwiseMain(`
+  let slices = p(1u);
+  var acc = 0.0;
+  for (var z = 0u; z < slices; z++) { acc += x[z * p(0u) + i]; }
+  ${store}`),
+      workgroupSize: 256,
+      bindings: epilogue === "accumulate" ? 2 : 3,
+    };
+  },
+);
+
 /** One workgroup per output; params: outputs, n, inner. */
 export const reduceGroupKernel = memoKernel((op: ReduceOp): Kernel => {
   const isSum = op === "sum";
