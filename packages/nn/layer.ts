@@ -133,8 +133,7 @@ export function backwards(
       params.set(`grad_b${name}`, d.sum(0));
     } else {
       w.addMatmulInPlace(x, d, -lr, { transA: true });
-      using gb = d.sum(0);
-      params.get(`b${name}`).addScaledInPlace(gb, -lr);
+      params.get(`b${name}`).addSumInPlace(d, -lr);
     }
     return input;
   });

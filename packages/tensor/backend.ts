@@ -176,6 +176,12 @@ export interface Backend<S = unknown> {
    */
   adamInPlace(p: S, g: S, m: S, v: S, size: number, dtype: DType, s: AdamScalars): void;
   /**
+   * `target += alpha · Σ_i x[i, ·]` in place, `x` being `[rows, cols]` and
+   * `target` `[cols]`: a bias's SGD step from its layer's δ. The same values
+   * as the column sum and then `axpyInPlace` on the CPU.
+   */
+  addRowSumInPlace(target: S, x: S, rows: number, cols: number, alpha: number, dtype: DType): void;
+  /**
    * One step of SGD with momentum in place, as the composed ops round it:
    * `m ← m·momentum + step·g` (momentum an operand, rounded to the dtype),
    * then `p ← p + m`.

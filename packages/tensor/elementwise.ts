@@ -276,6 +276,26 @@ export function addScaledInPlace(target: Tensor, b: Tensor, alpha: number): void
 }
 
 /**
+ * `target += alpha · Σ over x's first axis` in place ({@link Tensor.addSumInPlace});
+ * the caller has checked that `target` may be written.
+ */
+export function addSumInPlace(target: Tensor, x: Tensor, alpha: number): void {
+  checkCompatible("addSumInPlace", [target, x]);
+  if (x.rank < 1 || !sameShape(x.shape.slice(1), target.shape)) {
+    throw new TypeError(
+      `Cannot addSumInPlace the first-axis sum of ${formatShape(x.shape)} to ${
+        formatShape(target.shape)
+      }: the shapes after the first axis must be the target's`,
+    );
+  }
+  if (target.buffer === x.buffer) {
+    throw new Error("Cannot addSumInPlace a tensor's own storage");
+  }
+  const rows = x.shape[0];
+  target.backend.addRowSumInPlace(target.buffer, x.buffer, rows, target.size, alpha, target.dtype);
+}
+
+/**
  * `target = alpha·target + beta·b` in place ({@link Tensor.scaleAddInPlace});
  * the caller has checked that `target` may be written.
  */

@@ -284,6 +284,37 @@ deviceTest("momentumStepInPlace keeps both storages and matches the CPU", async 
   );
 });
 
+deviceTest("addSumInPlace adds the scaled first-axis sum where the target is", async (device) => {
+  await eachKernelPath(device, async (path) => {
+    for (
+      const dtype of device.supportsFloat64 ? ["float32", "float64"] as const : ["float32"] as const
+    ) {
+      const g = new Generator(14);
+      // rows a batch of 32 and of 257 (past a GPU reduction's one-thread rows); 3001
+      // columns (past the CPU heap's size, not a multiple of a GPU workgroup)
+      for (const [rows, shape] of [[32, [3001]], [257, [7, 11]]] as const) {
+        const b = randNormal([...shape], 0, 1, { generator: g, device, dtype });
+        const d = randNormal([rows, ...shape], 0, 1, { generator: g, device, dtype });
+        using sum = d.sum(0);
+        const composed = await b.addScaled(sum, -0.01).data();
+        const storage = b.buffer;
+        b.addSumInPlace(d, -0.01);
+        assert.equal(b.buffer, storage);
+        const label = `${device.name} ${path} ${dtype} ${rows} rows`;
+        if (device.name === "cpu") {
+          // the sum and the axpy it replaces, bit for bit
+          assert.deepEqual(await b.data(), composed, label);
+        } else await assertClose(b, composed, { atol: 1e-5, rtol: 1e-5 }, label);
+      }
+    }
+  });
+  const b = zeros([3], { device });
+  assert.throws(() => b.addSumInPlace(zeros([2, 4], { device }), 1), /shapes after the first axis/);
+  assert.throws(() => b.addSumInPlace(b.reshape([1, 3]), 1), /own storage/);
+  const w = randNormal([3], 0, 1, { device, requiresGrad: true });
+  assert.throws(() => w.addSumInPlace(zeros([2, 3], { device }), 1), /requires gradients/);
+});
+
 deviceTest("scaleAddInPlace keeps its storage and gives α·a + β·b", async (device) => {
   const g = new Generator(8);
   const a = randNormal([3001], 0, 1, { generator: g, device });

@@ -295,6 +295,29 @@ export class Tensor {
   }
 
   /**
+   * `this += alpha · other.sum(0)` in place, without the sum's tensor: a
+   * bias's SGD step from its layer's δ (`b.addSumInPlace(delta, -lr)`). On
+   * the CPU the same values as the sum then {@link Tensor.addScaledInPlace};
+   * on a GPU one dispatch instead of two.
+   *
+   * @param other `[n, ...this.shape]`.
+   * @param alpha The sum's scale.
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@recognize/tensor";
+   * const b = tensor([1, 2]);
+   * b.addSumInPlace(tensor([[1, 10], [3, 30]]), -0.5);
+   * console.assert(b.dataSync().join() === "-1,-18");
+   * ```
+   */
+  addSumInPlace(other: Tensor, alpha: number): this {
+    this.#checkWritable("addSumInPlace");
+    ew.addSumInPlace(this, other, alpha);
+    return this;
+  }
+
+  /**
    * `this = alpha·this + beta·other` in place, in one pass (PyTorch's
    * `mul_(alpha).add_(other, alpha=beta)`): a running average that keeps its
    * storage (batch norm's statistics).

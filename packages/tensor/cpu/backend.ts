@@ -131,6 +131,19 @@ export class CpuBackend implements Backend<TypedArray> {
   ): void {
     adamInPlace(p, g, m, v, s);
   }
+  addRowSumInPlace(
+    target: TypedArray,
+    x: TypedArray,
+    rows: number,
+    cols: number,
+    alpha: number,
+    dtype: DType,
+  ): void {
+    // the column sum and the axpy the caller would have made, without their tensors
+    const sums = reduce("sum", x, 1, rows, cols, dtype);
+    axpyInPlace(target, sums, alpha);
+    release(sums);
+  }
   momentumInPlace(
     p: TypedArray,
     g: TypedArray,

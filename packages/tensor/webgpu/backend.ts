@@ -37,6 +37,7 @@ import {
   whereKernel,
 } from "./kernels/binary.wgsl.ts";
 import {
+  addRowSumKernel,
   argmaxHitsKernel,
   crossEntropyRowsBackwardKernel,
   crossEntropyRowsKernel,
@@ -494,6 +495,15 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): void {
     const scalars = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.vScale, s.eps, s.step];
     this.#dispatchThreads(adamInPlaceKernel, size, scalars.map(f32Bits), [g, p, m, v]);
+  }
+  addRowSumInPlace(
+    target: GpuBuffer,
+    x: GpuBuffer,
+    rows: number,
+    cols: number,
+    alpha: number,
+  ): void {
+    this.#dispatchThreads(addRowSumKernel, cols, [rows, f32Bits(alpha)], [x, target]);
   }
   momentumInPlace(
     p: GpuBuffer,

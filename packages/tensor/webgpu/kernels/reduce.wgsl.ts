@@ -113,6 +113,21 @@ export const sliceSumKernel = memoKernel(
   },
 );
 
+/**
+ * `target[j] += α·Σ_i x[i, j]` over `x`'s `[rows, cols]`, one thread a
+ * column adding its rows in order: a bias's SGD step from its δ. Params:
+ * cols, rows, α's bits.
+ */
+export const addRowSumKernel: Kernel = {
+  code: PARAMS + LINEAR_INDEX + storage(["x"], "t") + elementwiseMain(`
+  let cols = p(0u); let rows = p(1u);
+  var acc = 0.0;
+  for (var r = 0u; r < rows; r++) { acc += x[r * cols + i]; }
+  t[i] = t[i] + pf(2u) * acc;`),
+  workgroupSize: 256,
+  bindings: 2,
+};
+
 /** One workgroup per output; params: outputs, n, inner. */
 export const reduceGroupKernel = memoKernel((op: ReduceOp): Kernel => {
   const isSum = op === "sum";
