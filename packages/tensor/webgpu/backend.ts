@@ -503,7 +503,16 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     cols: number,
     alpha: number,
   ): void {
-    this.#dispatchThreads(addRowSumKernel, cols, [rows, f32Bits(alpha)], [x, target]);
+    if (cols >= 2048 || rows < 64) {
+      this.#dispatchThreads(addRowSumKernel, cols, [rows, f32Bits(alpha)], [x, target]);
+      return;
+    }
+    // long columns and few of them: a thread a column would wait on each of its
+    // rows in turn (a batch of 256: slower than two dispatches), so the
+    // workgroup-per-column sum, then the axpy
+    const sums = this.reduce("sum", x, 1, rows, cols);
+    this.axpyInPlace(target, sums, alpha, cols);
+    this.release(sums);
   }
   momentumInPlace(
     p: GpuBuffer,

@@ -115,8 +115,8 @@ export const sliceSumKernel = memoKernel(
 
 /**
  * `target[j] += α·Σ_i x[i, j]` over `x`'s `[rows, cols]`, one thread a
- * column adding its rows in order: a bias's SGD step from its δ. Params:
- * cols, rows, α's bits.
+ * column adding its rows in order, as {@link reduceThreadKernel} does (used
+ * where it would be): a bias's SGD step from its δ. Params: cols, rows, α's bits.
  */
 export const addRowSumKernel: Kernel = {
   code: PARAMS + LINEAR_INDEX + storage(["x"], "t") + elementwiseMain(`
