@@ -613,7 +613,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   matmul(a: GpuBuffer, b: GpuBuffer, spec: MatmulSpec): GpuBuffer {
-    const { batch, m, n, k, transA, transB } = spec;
+    const { batch, m, n } = spec;
     if (batch * m * n === 0) return this.#alloc(0);
     const plan = this.#matmulPlan(spec);
     if (plan.slices > 1) {
