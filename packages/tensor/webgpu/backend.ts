@@ -144,6 +144,17 @@ function f32Bits(v: number): number {
   return bitsU32[0];
 }
 
+/**
+ * Whether a reduction of `n` values into each of `outputs` sums takes a
+ * thread an output, adding its values in order (many outputs, or short
+ * rows), rather than a workgroup an output (few outputs with long rows, where
+ * one thread waiting on each value in turn would be slow). The fused kernels
+ * that end in such a sum follow the same rule, so they add in the same order.
+ */
+function threadPerOutput(outputs: number, n: number): boolean {
+  return outputs >= 2048 || n < 64;
+}
+
 /** The WebGPU implementation of {@link Backend}. */
 export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly name = "webgpu" as const;
@@ -503,7 +514,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     cols: number,
     alpha: number,
   ): void {
-    if (cols >= 2048 || rows < 64) {
+    if (threadPerOutput(cols, rows)) {
       this.#dispatchThreads(addRowSumKernel, cols, [rows, f32Bits(alpha)], [x, target]);
       return;
     }
@@ -545,7 +556,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
 
   reduce(op: ReduceOp, x: GpuBuffer, outer: number, n: number, inner: number): GpuBuffer {
     const outputs = outer * inner;
-    if (outputs >= 2048 || n < 64) {
+    if (threadPerOutput(outputs, n)) {
       return this.#elementwise(reduceThreadKernel(op), outputs, [n, inner], [x]);
     }
     const out = this.#alloc(outputs);
@@ -555,7 +566,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   softmax(x: GpuBuffer, outer: number, n: number, inner: number): GpuBuffer {
-    if (outer * inner >= 2048 || n < 64) {
+    if (threadPerOutput(outer * inner, n)) {
       // where the composed sums would take one thread per row: one kernel, the same bits
       const rows = outer * inner, out = this.#alloc(rows * n);
       if (n > 0) this.#dispatchThreads(softmaxThreadKernel, rows, [n, inner], [x, out]);
@@ -651,7 +662,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     if (spec.batch * spec.m * spec.n === 0) return;
     const plan = this.#matmulPlan(spec);
     const { m, n } = spec;
-    if (plan.slices > 1) {
+    if (plan.slices > 1 && threadPerOutput(m * n, plan.slices)) {
       // the slices' sum added into c (the factors are read before c is written)
       const partial = this.#sliceProducts(a, b, spec, plan);
       const params = [plan.slices, n, f32Bits(alpha)];
@@ -660,7 +671,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       return;
     }
     // a factor that is the target would be read while it is written: the product first
-    if (c.buffer === a.buffer || c.buffer === b.buffer) {
+    if (plan.slices > 1 || c.buffer === a.buffer || c.buffer === b.buffer) {
       const product = this.matmul(a, b, spec);
       this.axpyInPlace(c, product, alpha, spec.batch * spec.m * spec.n);
       this.release(product);
@@ -719,7 +730,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): GpuBuffer {
     const { m, n } = spec;
     const plan = this.#matmulPlan(spec);
-    if (plan.slices > 1) {
+    if (plan.slices > 1 && threadPerOutput(m * n, plan.slices)) {
       // the bias added as the slices are summed
       const partial = this.#sliceProducts(a, b, spec, plan);
       const out = this.#alloc(m * n);
@@ -732,7 +743,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       this.release(partial);
       return out;
     }
-    if (spec.batch !== 1) {
+    if (plan.slices > 1 || spec.batch !== 1) {
       // the product, then the add the caller would have made
       const product = this.matmul(a, b, spec);
       const out = this.binary("add", product, [m, n], bias, on === "rows" ? [m, 1] : [n], [m, n]);

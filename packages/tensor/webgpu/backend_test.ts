@@ -213,6 +213,17 @@ Deno.test({
         const composed = a.matmul(b).add(on === "cols" ? bias : bias.reshape([m, 1]));
         await same(fused, composed, on);
       }
+      // few outputs over many slices: each sum a workgroup's, then the add (three dispatches)
+      const [ta, tb] = [
+        randNormal([4, 20000], 0, 1, { generator: g, device: gpu! }),
+        randNormal([20000, 4], 0, 1, { generator: g, device: gpu! }),
+      ];
+      assert.ok(splitK(1, 1, 20000, 16) >= 64, "fewer than 64 slices");
+      const tbias = randNormal([4], 0, 1, { generator: g, device: gpu! });
+      const count = gpu!.counters().dispatches;
+      const many = matmulBias(ta, tb, tbias, { on: "cols" });
+      assert.equal(gpu!.counters().dispatches - count, 3, "many slices: dispatches");
+      await same(many, ta.matmul(tb).add(tbias), "many slices");
       // W += α·AᵀB with A = [k, m]: K (the batch) long, as in a first layer's update
       const x = randNormal([k, m], 0, 1, { generator: g, device: gpu! });
       const d = randNormal([k, n], 0, 1, { generator: g, device: gpu! });
