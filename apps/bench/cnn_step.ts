@@ -20,7 +20,15 @@ import {
   tensor,
   withCpuKernels,
 } from "@recognize/tensor";
-import { gpuSecondsPerCall, kernelPaths, report, runPeer, timeIt, timeWithPeer } from "./timing.ts";
+import {
+  gpuSecondsPerCall,
+  kernelPaths,
+  report,
+  round3,
+  runPeer,
+  timeIt,
+  timeWithPeer,
+} from "./timing.ts";
 
 /** The benchmark network: conv 3×3 → 32, ReLU, pool; conv 3×3 → 64, ReLU, pool; linear → 36. */
 export function benchCnn(device: Backend, g: Generator): Sequential {
@@ -86,11 +94,12 @@ async function torchStep(
  * With PyTorch, its step and ours are timed in turn ({@link timeWithPeer}).
  *
  * @param device The device.
- * @param options `torch`: a Python interpreter with PyTorch to time the same step on the CPU.
+ * @param options `torch`: a Python interpreter with PyTorch to time the same step on the CPU;
+ *   `rounds`: PyTorch-then-ours rounds (default three).
  */
 export async function benchCnnStep(
   device: Backend,
-  options: { torch?: string } = {},
+  options: { torch?: string; rounds?: number } = {},
 ): Promise<void> {
   const base = await withCpuKernels("reference", () => stepSeconds(cpuBackend()));
   const paths = kernelPaths(device);
@@ -105,6 +114,7 @@ export async function benchCnnStep(
         return t && { seconds: t.seconds, about: `pytorch ${t.version} cpu, ${t.threads} threads` };
       },
     },
+    options.rounds,
   );
   for (const [i, path] of paths.entries()) {
     const { seconds, peer } = results[i];
@@ -122,6 +132,7 @@ export async function benchCnnStep(
           torch: peer.about,
           torch_seconds: peer.seconds,
           torch_ratio: peer.ratio,
+          torch_ratios: peer.ratios.map(round3),
           rounds: peer.rounds,
         }
         : {}),

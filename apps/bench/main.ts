@@ -34,11 +34,19 @@ const BENCHES: Record<
   },
   mlp_epoch: {
     description: "one epoch of the homework MLP over 10,800 samples at batch 32 and 256",
-    run: (device, flags) => benchMlpEpoch(device, { numpy: flags.numpy as string | undefined }),
+    run: (device, flags) =>
+      benchMlpEpoch(device, {
+        numpy: flags.numpy as string | undefined,
+        rounds: flags.rounds as number | undefined,
+      }),
   },
   cnn_step: {
     description: "one training step of conv32-pool-conv64-pool-linear36 at batch 64",
-    run: (device, flags) => benchCnnStep(device, { torch: flags.torch as string | undefined }),
+    run: (device, flags) =>
+      benchCnnStep(device, {
+        torch: flags.torch as string | undefined,
+        rounds: flags.rounds as number | undefined,
+      }),
   },
   cnn_epoch: {
     description:
@@ -83,14 +91,20 @@ await runCommand({
     numpy: {
       type: "string",
       description:
-        "mlp_epoch: also time the same epoch with NumPy in this Python (in turn with ours, three rounds)",
+        "mlp_epoch: also time the same epoch with NumPy in this Python (in turn with ours, --rounds rounds)",
       placeholder: "PYTHON",
     },
     torch: {
       type: "string",
       description:
-        "cnn_step: also time the same step with PyTorch (CPU, every core) in this Python (in turn with ours, three rounds)",
+        "cnn_step: also time the same step with PyTorch (CPU, every core) in this Python (in turn with ours, --rounds rounds)",
       placeholder: "PYTHON",
+    },
+    rounds: {
+      type: "string",
+      description:
+        "with --numpy or --torch: rounds of the peer's run then ours, each round's ratio reported and their median (default 3)",
+      placeholder: "N",
     },
     data: {
       type: "string",
@@ -120,6 +134,13 @@ await runCommand({
       );
     }
     device.submitEvery = n;
+  }
+  if (flags.rounds !== undefined) {
+    const n = Number(flags.rounds);
+    if (!Number.isInteger(n) || n < 1 || n > 25) {
+      throw new Error(`--rounds must be a whole number from 1 to 25, got "${flags.rounds}"`);
+    }
+    flags.rounds = n;
   }
   const filter = (flags.filter as string | undefined) ?? "";
   const chosen = Object.entries(BENCHES).filter(([name]) => name.includes(filter));

@@ -13,7 +13,7 @@
 
 import { Mlp } from "@recognize/nn";
 import { type Backend, cpuBackend, Generator, tensor, withCpuKernels } from "@recognize/tensor";
-import { hostClock, kernelPaths, median, report, runPeer, timeWithPeer } from "./timing.ts";
+import { hostClock, kernelPaths, median, report, round3, runPeer, timeWithPeer } from "./timing.ts";
 
 const N = 10800;
 
@@ -86,11 +86,12 @@ async function numpySeconds(python: string, batch: number): Promise<number | nul
  * With NumPy, its epoch and ours are timed in turn ({@link timeWithPeer}).
  *
  * @param device The device.
- * @param options `numpy`: a Python interpreter with NumPy to time the same epoch.
+ * @param options `numpy`: a Python interpreter with NumPy to time the same epoch;
+ *   `rounds`: NumPy-then-ours rounds (default three).
  */
 export async function benchMlpEpoch(
   device: Backend,
-  options: { numpy?: string } = {},
+  options: { numpy?: string; rounds?: number } = {},
 ): Promise<void> {
   const paths = kernelPaths(device);
   let python = options.numpy;
@@ -108,6 +109,7 @@ export async function benchMlpEpoch(
           return seconds === null ? null : { seconds };
         },
       },
+      options.rounds,
     );
     // NumPy missing at the first batch size: not asked again at the next
     if (!results[0]?.peer) python = undefined;
@@ -126,7 +128,12 @@ export async function benchMlpEpoch(
         // on a GPU, the host's part of the epoch (encoding every step)
         ...(device.name !== "cpu" ? { host_seconds: median(host) } : {}),
         ...(peer
-          ? { numpy_seconds: peer.seconds, numpy_ratio: peer.ratio, rounds: peer.rounds }
+          ? {
+            numpy_seconds: peer.seconds,
+            numpy_ratio: peer.ratio,
+            numpy_ratios: peer.ratios.map(round3),
+            rounds: peer.rounds,
+          }
           : {}),
       });
     }

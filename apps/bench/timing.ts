@@ -143,7 +143,7 @@ export async function runPeer(
 }
 
 /** Rounds of peer-then-ours when a peer (NumPy, PyTorch) is timed: each round's ratio, the median reported. */
-const PEER_ROUNDS = 3;
+export const PEER_ROUNDS = 3;
 
 /** A peer library's time for the same work, and what ran it. */
 export interface PeerTime {
@@ -155,12 +155,20 @@ export interface PeerTime {
 /** Per path: our median seconds and, when the peer ran, its median and each round's ratio's median. */
 export interface PeerComparison {
   seconds: number;
-  peer?: { seconds: number; ratio: number; rounds: number; about?: string };
+  peer?: {
+    seconds: number;
+    /** The median of the rounds' ratios. */
+    ratio: number;
+    /** Each round's ratio, the peer's time over ours. */
+    ratios: number[];
+    rounds: number;
+    about?: string;
+  };
 }
 
 /**
- * Time our paths in turn with a peer: three rounds of the peer's run then
- * each of ours, so that each round's ratio (the peer's time over ours)
+ * Time our paths in turn with a peer: rounds (three unless asked) of the
+ * peer's run then each of ours, so that each round's ratio (the peer's time over ours)
  * compares runs seconds apart (this machine's second core is at times shared
  * with a neighbour, which slows both for a while). Without a peer, or when it
  * is unavailable (said once), one round of ours.
@@ -168,17 +176,19 @@ export interface PeerComparison {
  * @param paths Our kernel paths.
  * @param ours Our time on a path.
  * @param peer The peer's name for messages, its Python (or none), and its timing.
+ * @param rounds Rounds when the peer runs.
  * @returns One comparison per path.
  */
 export async function timeWithPeer(
   paths: KernelPath[],
   ours: (path: KernelPath) => Promise<number>,
   peer: { name: string; python?: string; time: (python: string) => Promise<PeerTime | null> },
+  rounds = PEER_ROUNDS,
 ): Promise<PeerComparison[]> {
   let python = peer.python;
   const mine: number[][] = paths.map(() => []), theirs: number[] = [];
   let about: string | undefined;
-  for (let round = 0; round < (python ? PEER_ROUNDS : 1); round++) {
+  for (let round = 0; round < (python ? rounds : 1); round++) {
     if (python) {
       const t = await peer.time(python);
       if (t === null) {
@@ -191,19 +201,25 @@ export async function timeWithPeer(
     }
     for (const [i, path] of paths.entries()) mine[i].push(await ours(path));
   }
-  return mine.map((times) => ({
-    seconds: median(times),
-    ...(theirs.length === times.length
-      ? {
-        peer: {
-          seconds: median(theirs),
-          ratio: median(theirs.map((s, r) => s / times[r])),
-          rounds: theirs.length,
-          about,
-        },
-      }
-      : {}),
-  }));
+  return mine.map((times) => {
+    if (theirs.length !== times.length) return { seconds: median(times) };
+    const ratios = theirs.map((s, r) => s / times[r]);
+    return {
+      seconds: median(times),
+      peer: {
+        seconds: median(theirs),
+        ratio: median(ratios),
+        ratios,
+        rounds: theirs.length,
+        about,
+      },
+    };
+  });
+}
+
+/** A figure to three significant digits, for arrays in a report (which rounds only plain numbers). */
+export function round3(x: number): number {
+  return Number(x.toPrecision(3));
 }
 
 /** Print one JSON result line. */
