@@ -6,7 +6,13 @@ import type { AdamScalars, BinaryOp, UnaryOp } from "../backend.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
-import { wasmAxpy, wasmBinary, wasmBroadcast, wasmUnary } from "./wasm_elementwise.ts";
+import {
+  wasmAxpy,
+  wasmBinary,
+  wasmBroadcast,
+  wasmMomentum,
+  wasmUnary,
+} from "./wasm_elementwise.ts";
 
 /** `out[i] = op(x[i])`. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
@@ -270,6 +276,7 @@ export function momentumInPlace(
     }
     return;
   }
+  if (wasmMomentum(p, g, m, momentum, step)) return;
   const mu = Math.fround(momentum), round = Math.fround;
   for (let i = 0; i < p.length; i++) {
     const mi = round(round(m[i] * mu) + step * g[i]);

@@ -123,6 +123,27 @@ export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: Typed
   return true;
 }
 
+/** One momentum step in place (`momentumInPlace`'s loop): `m ← m·μ + step·g`, `p ← p + m`. */
+export function wasmMomentum(
+  p: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  momentum: number,
+  step: number,
+): boolean {
+  if (!kernelsFor(p, g, m)) return false;
+  const mu = Math.fround(momentum);
+  splitCall("momentum", p.length, 16 * p.length, (f, t) => [
+    p.byteOffset + 4 * f,
+    g.byteOffset + 4 * f,
+    m.byteOffset + 4 * f,
+    mu,
+    step,
+    t - f,
+  ], GROUP);
+  return true;
+}
+
 /** Float64 scratch in the heap for batch norm's per-channel figures (grown as needed, kept). */
 let channelScratch: Float64Array | null = null;
 

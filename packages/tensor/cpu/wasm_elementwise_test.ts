@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
-import { axpy, binary, unary } from "./elementwise.ts";
+import { axpy, binary, momentumInPlace, unary } from "./elementwise.ts";
 import { reduce } from "./reduce.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { copyStrided } from "./movement.ts";
@@ -217,6 +217,27 @@ const CHECKS: [string, () => void][] = [
           const back = both(() => fold(c, s, "float32"));
           same(back.fast, back.reference, `fold ${what}`);
         }
+      }
+    },
+  ],
+  [
+    "WebAssembly momentum step gives the TypeScript loop's weights and velocity",
+    () => {
+      const g = new Generator(15);
+      for (const n of [1024, 1025, 1027, 4099]) {
+        const p = values(n, g), grad = values(n, g), m = values(n, g);
+        const copy = (a: Float32Array) => {
+          const c = heapArray(a.length, false)!;
+          c.set(a);
+          return c;
+        };
+        const r = both(() => {
+          const [pc, mc] = [copy(p), copy(m)];
+          momentumInPlace(pc, grad, mc, 0.9, -0.01);
+          return [pc, mc];
+        });
+        same(r.fast[1], r.reference[1], `velocity n=${n}`);
+        same(r.fast[0], r.reference[0], `weights n=${n}`);
       }
     },
   ],

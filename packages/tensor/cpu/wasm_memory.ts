@@ -58,6 +58,7 @@ export interface KernelExports extends GemmKernel {
   mul_cols(a: number, b: number, out: number, rows: number, n: number): void;
   div_cols(a: number, b: number, out: number, rows: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
+  momentum(p: number, g: number, m: number, mu: number, step: number, n: number): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
   bn_stats: ChannelRange<[x: number]>;

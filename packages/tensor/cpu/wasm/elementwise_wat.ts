@@ -288,6 +288,61 @@ function axpy(): void {
   emit(`  )`);
 }
 
+function momentum(): void {
+  // One momentum step in place, as the three composed ops round it (cpu/
+  // elementwise.ts momentumInPlace): m·μ in float32 (μ a float32 operand;
+  // the product of two float32s rounded once, as the TypeScript loop's
+  // fround of its exact float64 product), plus step·g in float64 (step a
+  // float64), rounded to float32 once; then p + m in float32 (a float64 sum
+  // of two float32s rounded to float32 is the float32 sum). Four at a time,
+  // then one by one.
+  emit(
+    `  (func (export "momentum") (param $p i32) (param $g i32) (param $m i32) (param $mu f32) (param $step f64) (param $n i32)`,
+  );
+  emit(
+    `    (local $i i32) (local $end i32) (local $mu4 v128) (local $st v128) (local $mm v128) (local $vg v128) (local $mi v128)`,
+  );
+  emit(`    (local.set $mu4 (f32x4.splat (local.get $mu)))`);
+  emit(`    (local.set $st (f64x2.splat (local.get $step)))`);
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `      (local.set $mm (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $mu4)))`,
+  );
+  emit(`      (local.set $vg (v128.load (i32.add (local.get $g) (local.get $i))))`);
+  const half = (v: string, high: boolean) =>
+    high
+      ? `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`
+      : `(f64x2.promote_low_f32x4 ${v})`;
+  const sum = (high: boolean) =>
+    `(f32x4.demote_f64x2_zero (f64x2.add ${
+      half("(local.get $mm)", high)
+    } (f64x2.mul (local.get $st) ${half("(local.get $vg)", high)})))`;
+  emit(
+    `      (local.set $mi (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${sum(false)} ${
+      sum(true)
+    }))`,
+  );
+  emit(`      (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $mi))`);
+  emit(
+    `      (v128.store (i32.add (local.get $p) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $p) (local.get $i))) (local.get $mi)))`,
+  );
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+  emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(
+    `      (local.set $mi (f32x4.splat (f32.demote_f64 (f64.add (f64.promote_f32 (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $mu))) (f64.mul (local.get $step) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i)))))))))`,
+  );
+  emit(
+    `      (f32.store (i32.add (local.get $m) (local.get $i)) (f32x4.extract_lane 0 (local.get $mi)))`,
+  );
+  emit(
+    `      (f32.store (i32.add (local.get $p) (local.get $i)) (f32.add (f32.load (i32.add (local.get $p) (local.get $i))) (f32x4.extract_lane 0 (local.get $mi))))`,
+  );
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+  emit(`  )`);
+}
+
 function maxPool2x2(): void {
   // One output row of 2×2, stride-2 pooling over input rows r0 and r1 (byte
   // addresses), `count` outputs, four at a time (the caller does the rest):
@@ -1113,6 +1168,7 @@ export function elementwiseFunctions(): string[] {
   maxRows();
   sigmoidGrad();
   axpy();
+  momentum();
   exponentials();
   maxPool2x2();
   maxPool2x2Planes();

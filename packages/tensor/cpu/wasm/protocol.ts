@@ -41,6 +41,7 @@ export const HELPER_KERNELS = [
   "mul_cols",
   "div_cols",
   "axpy",
+  "momentum",
   "copy_runs",
   "unfold_rows",
   "fold_rows",
