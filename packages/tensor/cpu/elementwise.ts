@@ -11,6 +11,7 @@ import {
   wasmBinary,
   wasmBroadcast,
   wasmMomentum,
+  wasmScalar,
   wasmUnary,
 } from "./wasm_elementwise.ts";
 
@@ -153,7 +154,7 @@ export function binary(
     return out;
   }
   if (b.length === 1 && a.length === size) {
-    binaryRow(op, out, 0, a, 0, 1, b, 0, 0, size);
+    if (!wasmScalar(op, a, b[0], out)) binaryRow(op, out, 0, a, 0, 1, b, 0, 0, size);
     return out;
   }
   if (a.length === 1 && b.length === size) {

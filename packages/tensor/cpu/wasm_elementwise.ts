@@ -85,6 +85,30 @@ export function wasmBroadcast(
   return true;
 }
 
+/** A heap cell holding the scalar of {@link wasmScalar} (small arrays live outside the heap). */
+let scalarCell: Float32Array | null = null;
+
+/**
+ * `out = a op s` for a scalar `s` (`add`, `sub`, `mul`, `div`): the kernel of
+ * a value per row over rows of one, the value copied into a heap cell first.
+ */
+export function wasmScalar(op: string, a: TypedArray, s: number, out: TypedArray): boolean {
+  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
+  if (!kernelsFor(a, out)) return false;
+  scalarCell ??= heapArray(16, false);
+  if (!scalarCell) return false;
+  scalarCell[0] = s;
+  const cell = scalarCell.byteOffset;
+  splitCall(`${op}_cols`, out.length, 8 * out.length, (f, t) => [
+    a.byteOffset + 4 * f,
+    cell,
+    out.byteOffset + 4 * f,
+    1,
+    t - f,
+  ], GROUP);
+  return true;
+}
+
 /** Softmax over rows of `n` (`x` and `out` `[rows, n]`), in three kernel calls. */
 export function wasmSoftmaxRows(x: TypedArray, out: TypedArray, rows: number, n: number): boolean {
   const k = kernelsFor(x, out);

@@ -76,6 +76,14 @@ const CHECKS: [string, () => void][] = [
         }
         const ax = both(() => axpy(a, b, -0.01, "float32"));
         same(ax.fast, ax.reference, `axpy n=${n}`);
+        // a scalar on the right, also a special value (an array of one, outside the heap)
+        for (const s of [2, -0.37, 0, -0, NaN, Infinity]) {
+          for (const op of ["add", "sub", "mul", "div"] as const) {
+            const r = both(() => binary(op, a, shape, Float32Array.of(s), [], shape, "float32"));
+            assert.ok(heapAddress(r.fast) >= 0, "the output lies in the heap");
+            same(r.fast, r.reference, `${op} n=${n} by ${s}`);
+          }
+        }
         // a bias per row: [rows, n/rows] + [rows, 1]
         const rows = 4, cols = Math.floor(n / rows);
         const bias = heapArray(16, false)!.subarray(0, rows);
