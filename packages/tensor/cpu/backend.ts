@@ -36,6 +36,7 @@ import { softmax } from "./softmax.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { batchNorm, batchNormBackward } from "./batch_norm.ts";
 import { dataArray } from "./wasm_memory.ts";
+import { wasmDropoutMask } from "./wasm_elementwise.ts";
 import { counterHash } from "../random.ts";
 
 /** Uploads of this many elements or more stay out of the WebAssembly heap. */
@@ -74,7 +75,9 @@ export class CpuBackend implements Backend<TypedArray> {
     dtype: DType,
   ): TypedArray {
     const a = acquire(dtype, size, false);
-    for (let i = 0; i < size; i++) a[i] = counterHash(seed, i) >>> 8 >= threshold ? keep : 0;
+    if (!wasmDropoutMask(a, seed, threshold, keep)) {
+      for (let i = 0; i < size; i++) a[i] = counterHash(seed, i) >>> 8 >= threshold ? keep : 0;
+    }
     return this.#track(a);
   }
   full(size: number, dtype: DType, value: number): TypedArray {

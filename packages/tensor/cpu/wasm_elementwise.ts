@@ -88,6 +88,29 @@ export function wasmBroadcast(
   return true;
 }
 
+/**
+ * Dropout's mask into `out`: `keep` where `counterHash(seed, i) >>> 8 >=
+ * threshold`, else 0 (cpu/backend.ts's loop, the same bits).
+ */
+export function wasmDropoutMask(
+  out: TypedArray,
+  seed: number,
+  threshold: number,
+  keep: number,
+): boolean {
+  if (!kernelsFor(out)) return false;
+  // about twenty integer operations a float: its work counts as eight times its bytes
+  splitCall("dropout_mask", out.length, 32 * out.length, (f, t) => [
+    out.byteOffset + 4 * f,
+    f,
+    t - f,
+    seed,
+    threshold,
+    keep,
+  ], GROUP);
+  return true;
+}
+
 /** A heap cell holding the scalar of {@link wasmScalar} (small arrays live outside the heap). */
 let scalarCell: Float32Array | null = null;
 

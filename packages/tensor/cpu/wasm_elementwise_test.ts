@@ -16,6 +16,7 @@ import { setCpuKernels } from "./kernels.ts";
 import { heapAddress, heapArray, wasmEngine } from "./wasm_memory.ts";
 import { canSplit, withSplitPasses } from "./_threads_testing.ts";
 import { HELPER_KERNELS } from "./wasm/protocol.ts";
+import { cpuBackend } from "../device.ts";
 
 const ignore = wasmEngine() === null;
 
@@ -246,6 +247,22 @@ const CHECKS: [string, () => void][] = [
         });
         same(r.fast[1], r.reference[1], `velocity n=${n}`);
         same(r.fast[0], r.reference[0], `weights n=${n}`);
+      }
+    },
+  ],
+  [
+    "WebAssembly dropout masks give the TypeScript loop's bits",
+    () => {
+      // lengths that leave 0–3 for the scalar tail; seeds at the ends of 32 bits; thresholds
+      // keeping all, about half and almost none
+      for (const n of [1024, 1027, 4099]) {
+        for (const seed of [0, 1, 0x9e3779b9, 0xffffffff]) {
+          for (const [threshold, keep] of [[0, 1], [1 << 23, 2], [(1 << 24) - 1, 1 / 0.7]]) {
+            const r = both(() => cpuBackend().dropoutMask(n, seed, threshold, keep, "float32"));
+            assert.ok(heapAddress(r.fast) >= 0, "the mask lies in the heap");
+            same(r.fast, r.reference, `n=${n} seed ${seed} threshold ${threshold}`);
+          }
+        }
       }
     },
   ],

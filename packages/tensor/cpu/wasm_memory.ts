@@ -59,6 +59,14 @@ export interface KernelExports extends GemmKernel {
   div_cols(a: number, b: number, out: number, rows: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   momentum(p: number, g: number, m: number, mu: number, step: number, n: number): void;
+  dropout_mask(
+    out: number,
+    start: number,
+    n: number,
+    seed: number,
+    threshold: number,
+    keep: number,
+  ): void;
   exp(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
   bn_stats: ChannelRange<[x: number]>;

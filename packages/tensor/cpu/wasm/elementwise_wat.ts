@@ -343,6 +343,68 @@ function momentum(): void {
   emit(`  )`);
 }
 
+function dropoutMask(): void {
+  // Dropout's mask (cpu/backend.ts dropoutMask): for element start + i, keep
+  // where counterHash(seed, start + i) >>> 8 >= threshold, else 0, with
+  // counterHash(s, i) = triple32(triple32(i) ^ s) in 32-bit integer lanes
+  // (i32x4.mul keeps the low 32 bits, as Math.imul does): the same bits.
+  const mixes: [number, string][] = [[17, "0xed5ad4bb"], [11, "0xac4c1b51"], [15, "0x31848bab"]];
+  const triple32 = (x: string, vec: boolean) => {
+    const [xor, shr, mul, set] = vec
+      ? [
+        "v128.xor",
+        "i32x4.shr_u",
+        "i32x4.mul",
+        (c: string) => `(v128.const i32x4 ${c} ${c} ${c} ${c})`,
+      ]
+      : ["i32.xor", "i32.shr_u", "i32.mul", (c: string) => `(i32.const ${c})`];
+    const lines: string[] = [];
+    for (const [shift, c] of mixes) {
+      lines.push(
+        `(local.set ${x} (${xor} (local.get ${x}) (${shr} (local.get ${x}) (i32.const ${shift}))))`,
+      );
+      lines.push(`(local.set ${x} (${mul} (local.get ${x}) ${set(c)}))`);
+    }
+    lines.push(
+      `(local.set ${x} (${xor} (local.get ${x}) (${shr} (local.get ${x}) (i32.const 14))))`,
+    );
+    return lines.map((l) => `      ${l}`);
+  };
+  emit(
+    `  (func (export "dropout_mask") (param $out i32) (param $start i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep f32)`,
+  );
+  emit(
+    `    (local $i i32) (local $end i32) (local $x v128) (local $idx v128) (local $s i32) (local $k i32)`,
+  );
+  emit(
+    `    (local.set $idx (i32x4.add (i32x4.splat (local.get $start)) (v128.const i32x4 0 1 2 3)))`,
+  );
+  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
+  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(`      (local.set $x (local.get $idx))`);
+  for (const l of triple32("$x", true)) emit(l);
+  emit(`      (local.set $x (v128.xor (local.get $x) (i32x4.splat (local.get $seed))))`);
+  for (const l of triple32("$x", true)) emit(l);
+  emit(
+    `      (v128.store (i32.add (local.get $out) (local.get $i)) (v128.and (f32x4.splat (local.get $keep)) (i32x4.ge_u (i32x4.shr_u (local.get $x) (i32.const 8)) (i32x4.splat (local.get $threshold)))))`,
+  );
+  emit(`      (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))`);
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
+  emit(`    (local.set $k (i32.add (local.get $start) (i32.shr_u (local.get $i) (i32.const 2))))`);
+  emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
+  emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
+  emit(`      (local.set $s (local.get $k))`);
+  for (const l of triple32("$s", false)) emit(l);
+  emit(`      (local.set $s (i32.xor (local.get $s) (local.get $seed)))`);
+  for (const l of triple32("$s", false)) emit(l);
+  emit(
+    `      (f32.store (i32.add (local.get $out) (local.get $i)) (select (local.get $keep) (f32.const 0) (i32.ge_u (i32.shr_u (local.get $s) (i32.const 8)) (local.get $threshold))))`,
+  );
+  emit(`      (local.set $k (i32.add (local.get $k) (i32.const 1)))`);
+  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
+  emit(`  )`);
+}
+
 function maxPool2x2(): void {
   // One output row of 2×2, stride-2 pooling over input rows r0 and r1 (byte
   // addresses), `count` outputs, four at a time (the caller does the rest):
@@ -1169,6 +1231,7 @@ export function elementwiseFunctions(): string[] {
   sigmoidGrad();
   axpy();
   momentum();
+  dropoutMask();
   exponentials();
   maxPool2x2();
   maxPool2x2Planes();

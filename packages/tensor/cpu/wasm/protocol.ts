@@ -42,6 +42,7 @@ export const HELPER_KERNELS = [
   "div_cols",
   "axpy",
   "momentum",
+  "dropout_mask",
   "copy_runs",
   "unfold_rows",
   "fold_rows",
