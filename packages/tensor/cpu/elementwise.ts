@@ -7,6 +7,7 @@ import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { coalesce } from "../strided.ts";
 import { forEachRow } from "./_iterate.ts";
 import {
+  wasmAdam,
   wasmAxpy,
   wasmBinary,
   wasmBroadcast,
@@ -232,6 +233,7 @@ export function adamInPlace(
     adamLoop(p, g, m, v, s, (x) => x);
     return;
   }
+  if (wasmAdam(p, g, m, v, s)) return;
   adamLoop(p, g, m, v, s, Math.fround);
 }
 

@@ -4,7 +4,7 @@
 // operand outside the heap, no WebAssembly): the TypeScript loop then runs.
 
 import type { TypedArray } from "../dtype.ts";
-import type { UnfoldSpec } from "../backend.ts";
+import type { AdamScalars, UnfoldSpec } from "../backend.ts";
 import { cpuKernels } from "./kernels.ts";
 import {
   heapAddress,
@@ -85,6 +85,26 @@ export function wasmBroadcast(
     t - f,
     n,
   ]);
+  return true;
+}
+
+/** One Adam step in place (`adamInPlace`'s loop, the same bits). */
+export function wasmAdam(
+  p: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  s: AdamScalars,
+): boolean {
+  if (!kernelsFor(p, g, m, v)) return false;
+  // operands rounded to float32, the sums' scales as they are (as the loop takes them)
+  const f = Math.fround;
+  const scalars = [f(s.beta1), f(s.beta2), f(s.vScale), f(s.eps), 1 - s.beta1, 1 - s.beta2, s.step];
+  splitCall("adam", p.length, 32 * p.length, (from, to) => [
+    ...[p, g, m, v].map((a) => a.byteOffset + 4 * from),
+    ...scalars,
+    to - from,
+  ], GROUP);
   return true;
 }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Generator } from "../random.ts";
 import { unfoldSpec } from "../conv.ts";
-import { axpy, binary, momentumInPlace, unary } from "./elementwise.ts";
+import { adamInPlace, axpy, binary, momentumInPlace, unary } from "./elementwise.ts";
 import { reduce } from "./reduce.ts";
 import { fold, maxPool, maxPoolBackward, unfold } from "./unfold.ts";
 import { copyStrided } from "./movement.ts";
@@ -247,6 +247,39 @@ const CHECKS: [string, () => void][] = [
         });
         same(r.fast[1], r.reference[1], `velocity n=${n}`);
         same(r.fast[0], r.reference[0], `weights n=${n}`);
+      }
+    },
+  ],
+  [
+    "WebAssembly Adam step gives the TypeScript loop's weights and moments",
+    () => {
+      const g = new Generator(16);
+      const copy = (a: Float32Array) => {
+        const c = heapArray(a.length, false)!;
+        c.set(a);
+        return c;
+      };
+      for (const n of [1024, 1025, 1027, 4099]) {
+        // gradients and moments of several scales, NaN, ±0 and ±Infinity among them
+        const p = values(n, g), grad = values(n, g).map((x, i) => x * 10 ** ((i % 9) - 6));
+        const m = values(n, g).map((x) => x * 1e-3), v = values(n, g).map((x) => x * x * 1e-4);
+        for (const t of [1, 7]) {
+          const s = {
+            beta1: 0.9,
+            beta2: 0.999,
+            vScale: 1 / (1 - 0.999 ** t),
+            eps: 1e-8,
+            step: -0.001 / (1 - 0.9 ** t),
+          };
+          const r = both(() => {
+            const [pc, gc, mc, vc] = [copy(p), copy(grad), copy(m), copy(v)];
+            adamInPlace(pc, gc, mc, vc, s);
+            return [pc, mc, vc];
+          });
+          for (const [k, name] of ["weights", "first moment", "second moment"].entries()) {
+            same(r.fast[k], r.reference[k], `${name} n=${n} t=${t}`);
+          }
+        }
       }
     },
   ],

@@ -59,6 +59,20 @@ export interface KernelExports extends GemmKernel {
   div_cols(a: number, b: number, out: number, rows: number, n: number): void;
   axpy(a: number, b: number, alpha: number, out: number, n: number): void;
   momentum(p: number, g: number, m: number, mu: number, step: number, n: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    b1: number,
+    b2: number,
+    vScale: number,
+    eps: number,
+    a1: number,
+    a2: number,
+    step: number,
+    n: number,
+  ): void;
   dropout_mask(
     out: number,
     start: number,

@@ -288,59 +288,113 @@ function axpy(): void {
   emit(`  )`);
 }
 
+/** WAT for a group of float32 lanes: four (v128) in the main loop, one (f32) in the tail. */
+function laneOps(vec: boolean) {
+  const t = vec ? "f32x4" : "f32", mem = vec ? "v128" : "f32";
+  const halves = (x: string) => [
+    `(f64x2.promote_low_f32x4 ${x})`,
+    `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${x} ${x}))`,
+  ];
+  return {
+    type: mem,
+    load: (ptr: string) => `(${mem}.load ${at(ptr)})`,
+    store: (ptr: string, x: string) => `(${mem}.store ${at(ptr)} ${x})`,
+    mul: (a: string, b: string) => `(${t}.mul ${a} ${b})`,
+    add: (a: string, b: string) => `(${t}.add ${a} ${b})`,
+    div: (a: string, b: string) => `(${t}.div ${a} ${b})`,
+    sqrt: (a: string) => `(${t}.sqrt ${a})`,
+    /** A float32 parameter, in every lane. */
+    param: (name: string) => vec ? `(f32x4.splat (local.get $${name}))` : `(local.get $${name})`,
+    /**
+     * `x + α·y` in float64 (α a float64 parameter), rounded to float32 once,
+     * as the TypeScript loops' `fround(x + α * y)`; `x` and `y` are locals.
+     */
+    axpy64: (x: string, alpha: string, y: string) => {
+      const [gx, gy, ga] = [`(local.get $${x})`, `(local.get $${y})`, `(local.get $${alpha})`];
+      if (!vec) {
+        return `(f32.demote_f64 (f64.add (f64.promote_f32 ${gx}) (f64.mul ${ga} (f64.promote_f32 ${gy}))))`;
+      }
+      const [x0, x1] = halves(gx), [y0, y1] = halves(gy);
+      const part = (xh: string, yh: string) =>
+        `(f32x4.demote_f64x2_zero (f64x2.add ${xh} (f64x2.mul (f64x2.splat ${ga}) ${yh})))`;
+      return `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${part(x0, y0)} ${
+        part(x1, y1)
+      })`;
+    },
+  };
+}
+
+/**
+ * An in-place pass over `n` floats at the pointers among `params`: `body`'s
+ * statements four lanes at a time, then one at a time ({@link lanes}), with
+ * `locals` of the lanes' type (`$<name>%` in the body: % is 0 for four lanes, 1 for one).
+ */
+function inPlacePass(
+  name: string,
+  params: string,
+  locals: string[],
+  body: (l: ReturnType<typeof laneOps>) => string[],
+): void {
+  emit(`  (func (export "${name}") ${params} (param $n i32)`);
+  const typed = (k: number) =>
+    locals.map((v) => `(local $${v}${k} ${laneOps(k === 0).type})`).join(" ");
+  emit(`    (local $i i32) (local $end i32) (local $bytes i32) ${typed(0)} ${typed(1)}`);
+  lengths();
+  const lines = (k: number) => body(laneOps(k === 0)).map((l) => l.replaceAll("%", String(k)));
+  lanes("", lines(0), lines(1));
+  emit(`  )`);
+}
+
 function momentum(): void {
   // One momentum step in place, as the three composed ops round it (cpu/
   // elementwise.ts momentumInPlace): m·μ in float32 (μ a float32 operand;
-  // the product of two float32s rounded once, as the TypeScript loop's
-  // fround of its exact float64 product), plus step·g in float64 (step a
-  // float64), rounded to float32 once; then p + m in float32 (a float64 sum
-  // of two float32s rounded to float32 is the float32 sum). Four at a time,
-  // then one by one.
-  emit(
-    `  (func (export "momentum") (param $p i32) (param $g i32) (param $m i32) (param $mu f32) (param $step f64) (param $n i32)`,
+  // the product of two float32s rounded once is the TypeScript loop's fround
+  // of its exact float64 product), plus step·g in float64 (step a float64),
+  // rounded to float32 once; then p + m in float32 (a float64 sum of two
+  // float32s rounded to float32 is the float32 sum; so for products,
+  // quotients and roots).
+  inPlacePass(
+    "momentum",
+    "(param $p i32) (param $g i32) (param $m i32) (param $mu f32) (param $step f64)",
+    ["mm", "g", "mi"],
+    (l) => [
+      `(local.set $mm% ${l.mul(l.load("m"), l.param("mu"))})`,
+      `(local.set $g% ${l.load("g")})`,
+      `(local.set $mi% ${l.axpy64("mm%", "step", "g%")})`,
+      l.store("m", "(local.get $mi%)"),
+      l.store("p", l.add(l.load("p"), "(local.get $mi%)")),
+    ],
   );
-  emit(
-    `    (local $i i32) (local $end i32) (local $mu4 v128) (local $st v128) (local $mm v128) (local $vg v128) (local $mi v128)`,
+}
+
+function adam(): void {
+  // One Adam step in place, as cpu/elementwise.ts's adamLoop rounds it: the
+  // moments' decays and g² in float32 (operands), their sums in float64 with
+  // the float64 scales 1 − β, rounded once; the root, ε and the quotient in
+  // float32; the weight's step in float64, rounded once.
+  inPlacePass(
+    "adam",
+    "(param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $b1 f32) (param $b2 f32) (param $vscale f32) (param $eps f32) (param $a1 f64) (param $a2 f64) (param $step f64)",
+    ["g", "mb", "vb", "g2", "mi", "vi", "q", "pi"],
+    (l) => [
+      `(local.set $g% ${l.load("g")})`,
+      `(local.set $mb% ${l.mul(l.load("m"), l.param("b1"))})`,
+      `(local.set $mi% ${l.axpy64("mb%", "a1", "g%")})`,
+      `(local.set $vb% ${l.mul(l.load("v"), l.param("b2"))})`,
+      `(local.set $g2% ${l.mul("(local.get $g%)", "(local.get $g%)")})`,
+      `(local.set $vi% ${l.axpy64("vb%", "a2", "g2%")})`,
+      l.store("m", "(local.get $mi%)"),
+      l.store("v", "(local.get $vi%)"),
+      `(local.set $q% ${
+        l.div(
+          "(local.get $mi%)",
+          l.add(l.sqrt(l.mul("(local.get $vi%)", l.param("vscale"))), l.param("eps")),
+        )
+      })`,
+      `(local.set $pi% ${l.load("p")})`,
+      l.store("p", l.axpy64("pi%", "step", "q%")),
+    ],
   );
-  emit(`    (local.set $mu4 (f32x4.splat (local.get $mu)))`);
-  emit(`    (local.set $st (f64x2.splat (local.get $step)))`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))`);
-  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `      (local.set $mm (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $mu4)))`,
-  );
-  emit(`      (local.set $vg (v128.load (i32.add (local.get $g) (local.get $i))))`);
-  const half = (v: string, high: boolean) =>
-    high
-      ? `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`
-      : `(f64x2.promote_low_f32x4 ${v})`;
-  const sum = (high: boolean) =>
-    `(f32x4.demote_f64x2_zero (f64x2.add ${
-      half("(local.get $mm)", high)
-    } (f64x2.mul (local.get $st) ${half("(local.get $vg)", high)})))`;
-  emit(
-    `      (local.set $mi (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${sum(false)} ${
-      sum(true)
-    }))`,
-  );
-  emit(`      (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $mi))`);
-  emit(
-    `      (v128.store (i32.add (local.get $p) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $p) (local.get $i))) (local.get $mi)))`,
-  );
-  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 16))) (br $l)))`);
-  emit(`    (local.set $end (i32.shl (local.get $n) (i32.const 2)))`);
-  emit(`    (block $d2 (loop $l2 (br_if $d2 (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `      (local.set $mi (f32x4.splat (f32.demote_f64 (f64.add (f64.promote_f32 (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $mu))) (f64.mul (local.get $step) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i)))))))))`,
-  );
-  emit(
-    `      (f32.store (i32.add (local.get $m) (local.get $i)) (f32x4.extract_lane 0 (local.get $mi)))`,
-  );
-  emit(
-    `      (f32.store (i32.add (local.get $p) (local.get $i)) (f32.add (f32.load (i32.add (local.get $p) (local.get $i))) (f32x4.extract_lane 0 (local.get $mi))))`,
-  );
-  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $l2)))`);
-  emit(`  )`);
 }
 
 function dropoutMask(): void {
@@ -1231,6 +1285,7 @@ export function elementwiseFunctions(): string[] {
   sigmoidGrad();
   axpy();
   momentum();
+  adam();
   dropoutMask();
   exponentials();
   maxPool2x2();

@@ -42,6 +42,7 @@ export const HELPER_KERNELS = [
   "div_cols",
   "axpy",
   "momentum",
+  "adam",
   "dropout_mask",
   "copy_runs",
   "unfold_rows",
