@@ -18,6 +18,9 @@ import { splitCall } from "./wasm_threads.ts";
 /** Element-wise passes are cut between threads at multiples of this (the kernels' SIMD groups). */
 const GROUP = 16;
 
+/** Each array's byte address at element `f` (a share of a pass starting there). */
+const from = (f: number, ...arrays: TypedArray[]) => arrays.map((a) => a.byteOffset + 4 * f);
+
 /** The kernels, when they run here and every array lies in their heap. */
 function kernelsFor(...arrays: TypedArray[]): KernelExports | null {
   if (cpuKernels() === "reference") return null;
@@ -33,7 +36,7 @@ export function wasmUnary(op: string, x: TypedArray, out: TypedArray): boolean {
   // e^x and σ take ~3.4 ns a float (float64 lanes) where ReLU is memory-bound:
   // their work counts as eight times its bytes toward the split
   const work = (op === "relu" ? 8 : 64) * n;
-  splitCall(op, n, work, (f, t) => [x.byteOffset + 4 * f, out.byteOffset + 4 * f, t - f], GROUP);
+  splitCall(op, n, work, (f, t) => [...from(f, x, out), t - f], GROUP);
   return true;
 }
 
@@ -49,12 +52,7 @@ export function wasmBinary(op: string, a: TypedArray, b: TypedArray, out: TypedA
     ? "sigmoid_grad"
     : op as "add" | "sub" | "mul" | "div";
   const n = out.length;
-  splitCall(kernel, n, 12 * n, (f, t) => [
-    a.byteOffset + 4 * f,
-    b.byteOffset + 4 * f,
-    out.byteOffset + 4 * f,
-    t - f,
-  ], GROUP);
+  splitCall(kernel, n, 12 * n, (f, t) => [...from(f, a, b, out), t - f], GROUP);
   return true;
 }
 
@@ -100,11 +98,13 @@ export function wasmAdam(
   // operands rounded to float32, the sums' scales as they are (as the loop takes them)
   const f = Math.fround;
   const scalars = [f(s.beta1), f(s.beta2), f(s.vScale), f(s.eps), 1 - s.beta1, 1 - s.beta2, s.step];
-  splitCall("adam", p.length, 32 * p.length, (from, to) => [
-    ...[p, g, m, v].map((a) => a.byteOffset + 4 * from),
-    ...scalars,
-    to - from,
-  ], GROUP);
+  splitCall(
+    "adam",
+    p.length,
+    32 * p.length,
+    (f, t) => [...from(f, p, g, m, v), ...scalars, t - f],
+    GROUP,
+  );
   return true;
 }
 
@@ -121,7 +121,7 @@ export function wasmDropoutMask(
   if (!kernelsFor(out)) return false;
   // about twenty integer operations a float: its work counts as eight times its bytes
   splitCall("dropout_mask", out.length, 32 * out.length, (f, t) => [
-    out.byteOffset + 4 * f,
+    ...from(f, out),
     f,
     t - f,
     seed,
@@ -146,9 +146,9 @@ export function wasmScalar(op: string, a: TypedArray, s: number, out: TypedArray
   scalarCell[0] = s;
   const cell = scalarCell.byteOffset;
   splitCall(`${op}_cols`, out.length, 8 * out.length, (f, t) => [
-    a.byteOffset + 4 * f,
+    ...from(f, a),
     cell,
-    out.byteOffset + 4 * f,
+    ...from(f, out),
     1,
     t - f,
   ], GROUP);
@@ -183,13 +183,7 @@ export function wasmMaxRows(
 export function wasmAxpy(a: TypedArray, b: TypedArray, alpha: number, out: TypedArray): boolean {
   if (!kernelsFor(a, b, out)) return false;
   const n = out.length;
-  splitCall("axpy", n, 12 * n, (f, t) => [
-    a.byteOffset + 4 * f,
-    b.byteOffset + 4 * f,
-    alpha,
-    out.byteOffset + 4 * f,
-    t - f,
-  ], GROUP);
+  splitCall("axpy", n, 12 * n, (f, t) => [...from(f, a, b), alpha, ...from(f, out), t - f], GROUP);
   return true;
 }
 
@@ -203,14 +197,13 @@ export function wasmMomentum(
 ): boolean {
   if (!kernelsFor(p, g, m)) return false;
   const mu = Math.fround(momentum);
-  splitCall("momentum", p.length, 16 * p.length, (f, t) => [
-    p.byteOffset + 4 * f,
-    g.byteOffset + 4 * f,
-    m.byteOffset + 4 * f,
-    mu,
-    step,
-    t - f,
-  ], GROUP);
+  splitCall(
+    "momentum",
+    p.length,
+    16 * p.length,
+    (f, t) => [...from(f, p, g, m), mu, step, t - f],
+    GROUP,
+  );
   return true;
 }
 
