@@ -178,7 +178,7 @@ export interface Backend<S = unknown> {
   /**
    * `target += alpha · Σ_i x[i, ·]` in place, `x` being `[rows, cols]` and
    * `target` `[cols]`: a bias's SGD step from its layer's δ. The same values
-   * as the column sum and then `axpyInPlace` on the CPU.
+   * as the backend's own column sum and then `axpyInPlace`.
    */
   addRowSumInPlace(target: S, x: S, rows: number, cols: number, alpha: number, dtype: DType): void;
   /**
