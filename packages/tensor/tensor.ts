@@ -296,9 +296,9 @@ export class Tensor {
 
   /**
    * `this += alpha · other.sum(0)` in place, without the sum's tensor: a
-   * bias's SGD step from its layer's δ (`b.addSumInPlace(delta, -lr)`). On
-   * the CPU the same values as the sum then {@link Tensor.addScaledInPlace};
-   * on a GPU one dispatch instead of two.
+   * bias's SGD step from its layer's δ (`b.addSumInPlace(delta, -lr)`). The
+   * same values as the sum then {@link Tensor.addScaledInPlace}; on a GPU one
+   * dispatch instead of two where the sum takes a thread a column.
    *
    * @param other `[n, ...this.shape]`.
    * @param alpha The sum's scale.
