@@ -46,15 +46,21 @@ ${body}
 }`;
 }
 
-/** Storage binding declarations: `names` read-only inputs, then `out`. */
-export function storage(inputs: readonly string[], out = "out"): string {
-  const lines = inputs.map((name, k) =>
-    `@group(0) @binding(${k + 1}) var<storage, read> ${name}: array<f32>;`
-  );
-  lines.push(
-    `@group(0) @binding(${inputs.length + 1}) var<storage, read_write> ${out}: array<f32>;`,
-  );
-  return lines.join("\n");
+/**
+ * Storage binding declarations from binding 1: `inputs` read-only, then the
+ * buffers the kernel writes (`out` unless named: one, or several).
+ */
+export function storage(
+  inputs: readonly string[],
+  out: string | readonly string[] = "out",
+): string {
+  const outputs = typeof out === "string" ? [out] : out;
+  const line = (name: string, k: number, access: string) =>
+    `@group(0) @binding(${k + 1}) var<storage, ${access}> ${name}: array<f32>;`;
+  return [
+    ...inputs.map((name, k) => line(name, k, "read")),
+    ...outputs.map((name, k) => line(name, inputs.length + k, "read_write")),
+  ].join("\n");
 }
 
 /**

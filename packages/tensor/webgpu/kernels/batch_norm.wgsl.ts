@@ -3,7 +3,7 @@
 // normalisation and the input gradient: one thread per element.
 // Params: n, c, inner, eps (statistics) / count, c, inner (element-wise).
 
-import { elementwiseMain, type Kernel, LINEAR_INDEX, PARAMS } from "./_common.ts";
+import { elementwiseMain, type Kernel, LINEAR_INDEX, PARAMS, storage } from "./_common.ts";
 
 const WG = 256;
 
@@ -20,10 +20,7 @@ fn reduce2(t: u32) {
 
 /** Per channel: mean and invstd (bindings: x, mean, invstd). */
 export const batchNormStatsKernel: Kernel = {
-  code: PARAMS + REDUCE + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> invstd: array<f32>;
+  code: PARAMS + REDUCE + storage(["x"], ["mean", "invstd"]) + /* wgsl */ `
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let ch = wid.x; let t = lid.x;
@@ -46,14 +43,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 /** y = (x − mean)·invstd·weight + bias (bindings: x, mean, invstd, weight, bias, y). */
 export const batchNormApplyKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> mean: array<f32>;
-@group(0) @binding(3) var<storage, read> invstd: array<f32>;
-@group(0) @binding(4) var<storage, read> weight: array<f32>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-` + elementwiseMain(`
+  code: PARAMS + LINEAR_INDEX + storage(["x", "mean", "invstd", "weight", "bias"]) +
+    elementwiseMain(`
   let ch = (i / p(2u)) % p(1u);
   out[i] = (x[i] - mean[ch]) * invstd[ch] * weight[ch] + bias[ch];`),
   workgroupSize: 256,
@@ -62,13 +53,7 @@ export const batchNormApplyKernel: Kernel = {
 
 /** Per channel: Σg and Σg·x̂ (bindings: g, x, mean, invstd, dweight, dbias). */
 export const batchNormGradSumsKernel: Kernel = {
-  code: PARAMS + REDUCE + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> mean: array<f32>;
-@group(0) @binding(4) var<storage, read> invstd: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dweight: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dbias: array<f32>;
+  code: PARAMS + REDUCE + storage(["g", "x", "mean", "invstd"], ["dweight", "dbias"]) + /* wgsl */ `
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let ch = wid.x; let t = lid.x;
@@ -89,16 +74,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 /** dx (bindings: g, x, mean, invstd, weight, dweight, dbias, dx); params: count, c, inner, M. */
 export const batchNormInputGradKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> mean: array<f32>;
-@group(0) @binding(4) var<storage, read> invstd: array<f32>;
-@group(0) @binding(5) var<storage, read> weight: array<f32>;
-@group(0) @binding(6) var<storage, read> dweight: array<f32>;
-@group(0) @binding(7) var<storage, read> dbias: array<f32>;
-@group(0) @binding(8) var<storage, read_write> out: array<f32>;
-` + elementwiseMain(`
+  code: PARAMS + LINEAR_INDEX +
+    storage(["g", "x", "mean", "invstd", "weight", "dweight", "dbias"]) + elementwiseMain(`
   let ch = (i / p(2u)) % p(1u); let M = f32(p(3u));
   let is = invstd[ch];
   out[i] = weight[ch] * is * (g[i] - dbias[ch] / M - (x[i] - mean[ch]) * is * dweight[ch] / M);`),

@@ -89,12 +89,7 @@ export const axpbyInPlaceKernel: Kernel = {
  * written, in the composed ops' order; params: n, β₁, 1 − β₁, β₂, 1 − β₂, vScale, eps, step.
  */
 export const adamInPlaceKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> w: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-` + elementwiseMain(`
+  code: PARAMS + LINEAR_INDEX + storage(["g"], ["w", "m", "v"]) + elementwiseMain(`
   let gi = g[i];
   let mi = m[i] * pf(1u) + pf(2u) * gi;
   let vi = v[i] * pf(3u) + pf(4u) * (gi * gi);
@@ -110,11 +105,7 @@ export const adamInPlaceKernel: Kernel = {
  * written, in the composed ops' order; params: n, momentum, step.
  */
 export const momentumInPlaceKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> w: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-` + elementwiseMain(`
+  code: PARAMS + LINEAR_INDEX + storage(["g"], ["w", "m"]) + elementwiseMain(`
   let mi = m[i] * pf(1u) + pf(2u) * g[i];
   m[i] = mi;
   w[i] = w[i] + mi;`),

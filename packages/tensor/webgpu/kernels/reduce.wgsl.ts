@@ -226,12 +226,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
  * gather clamps it) and its softmax row for the gradient; params: rows, classes.
  */
 export const crossEntropyRowsKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + /* wgsl */ `
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> labels: array<f32>;
-@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(4) var<storage, read_write> probs: array<f32>;
-` + elementwiseMain(`
+  code: PARAMS + LINEAR_INDEX + storage(["x", "labels"], ["loss", "probs"]) + elementwiseMain(`
   let classes = p(1u); let base = i * classes;
   ${maxAndExpSum("classes", (j) => `x[base + ${j}]`)}
   let t = min(u32(max(labels[i], 0.0)), classes - 1u);

@@ -66,11 +66,7 @@ ${
 
 /** Max over each window, one thread per output; writes the maxima (binding 2) and their positions (binding 3). */
 export const maxPoolKernel: Kernel = {
-  code: PARAMS + LINEAR_INDEX + `
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> argmax: array<f32>;
-` + elementwiseMain(`${GEOMETRY}
+  code: PARAMS + LINEAR_INDEX + storage(["x"], ["out", "argmax"]) + elementwiseMain(`${GEOMETRY}
   let o = i % L; let plane = i / L;
   let oy = o / OW; let ox = o % OW;
   var best = -3.4028234663852886e38; var at = -1;
