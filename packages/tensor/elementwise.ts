@@ -321,22 +321,35 @@ function checkSameShape(op: string, target: Tensor, b: Tensor): void {
  * one shape; the caller has checked that `p`, `m` and `v` may be written.
  */
 export function adamStepInPlace(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: AdamScalars): void {
-  checkCompatible("adamStepInPlace", [p, g, m, v]);
-  for (const [name, t] of [["gradient", g], ["first moment", m], ["second moment", v]] as const) {
+  const operands = [["gradient", g], ["first moment", m], ["second moment", v]] as const;
+  checkStepOperands("adamStepInPlace", p, operands, "gradient and moments");
+  p.backend.adamInPlace(p.buffer, g.buffer, m.buffer, v.buffer, p.size, p.dtype, s);
+}
+
+/**
+ * An optimizer step's operands beside the weights `p`: one device and dtype,
+ * `p`'s shape each (named in the error), and no two sharing storage (the
+ * step reads some while it writes others).
+ */
+function checkStepOperands(
+  op: string,
+  p: Tensor,
+  operands: readonly (readonly [string, Tensor])[],
+  others: string,
+): void {
+  checkCompatible(op, [p, ...operands.map(([, t]) => t)]);
+  for (const [name, t] of operands) {
     if (!sameShape(p.shape, t.shape)) {
       throw new TypeError(
-        `Cannot adamStepInPlace with a ${name} of shape ${formatShape(t.shape)} on ${
+        `Cannot ${op} with a ${name} of shape ${formatShape(t.shape)} on ${
           formatShape(p.shape)
         }: shapes must be equal`,
       );
     }
   }
-  if (new Set([p.buffer, g.buffer, m.buffer, v.buffer]).size < 4) {
-    throw new Error(
-      "Cannot adamStepInPlace: the weights, gradient and moments must not share storage",
-    );
+  if (new Set([p.buffer, ...operands.map(([, t]) => t.buffer)]).size <= operands.length) {
+    throw new Error(`Cannot ${op}: the weights, ${others} must not share storage`);
   }
-  p.backend.adamInPlace(p.buffer, g.buffer, m.buffer, v.buffer, p.size, p.dtype, s);
 }
 
 /**
@@ -350,21 +363,12 @@ export function momentumStepInPlace(
   momentum: number,
   step: number,
 ): void {
-  checkCompatible("momentumStepInPlace", [p, g, m]);
-  for (const [name, t] of [["gradient", g], ["velocity", m]] as const) {
-    if (!sameShape(p.shape, t.shape)) {
-      throw new TypeError(
-        `Cannot momentumStepInPlace with a ${name} of shape ${formatShape(t.shape)} on ${
-          formatShape(p.shape)
-        }: shapes must be equal`,
-      );
-    }
-  }
-  if (new Set([p.buffer, g.buffer, m.buffer]).size < 3) {
-    throw new Error(
-      "Cannot momentumStepInPlace: the weights, gradient and velocity must not share storage",
-    );
-  }
+  checkStepOperands(
+    "momentumStepInPlace",
+    p,
+    [["gradient", g], ["velocity", m]],
+    "gradient and velocity",
+  );
   p.backend.momentumInPlace(p.buffer, g.buffer, m.buffer, p.size, p.dtype, momentum, step);
 }
 

@@ -271,16 +271,10 @@ export function momentumInPlace(
   momentum: number,
   step: number,
 ): void {
-  if (p instanceof Float64Array) {
-    for (let i = 0; i < p.length; i++) {
-      const mi = m[i] * momentum + step * g[i];
-      m[i] = mi;
-      p[i] += mi;
-    }
-    return;
-  }
-  if (wasmMomentum(p, g, m, momentum, step)) return;
-  const mu = Math.fround(momentum), round = Math.fround;
+  if (wasmMomentum(p, g, m, momentum, step)) return; // float32 in the heap
+  // as adamLoop: the operand rounded to the dtype, each result where its op stored it
+  const round = p instanceof Float64Array ? (x: number) => x : Math.fround;
+  const mu = round(momentum);
   for (let i = 0; i < p.length; i++) {
     const mi = round(round(m[i] * mu) + step * g[i]);
     m[i] = mi;
