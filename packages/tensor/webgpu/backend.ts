@@ -155,6 +155,11 @@ function threadPerOutput(outputs: number, n: number): boolean {
   return outputs >= 2048 || n < 64;
 }
 
+/** Whether a product is split over K and its slices' sum takes a thread an output (so an epilogue can join it). */
+function sumsSlicesInOrder(spec: MatmulSpec, plan: MatmulPlan): boolean {
+  return plan.slices > 1 && threadPerOutput(spec.m * spec.n, plan.slices);
+}
+
 /** The WebGPU implementation of {@link Backend}. */
 export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly name = "webgpu" as const;
@@ -652,6 +657,29 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     this.#dispatch(kernel, [...params, ldA, ldB, k], [a, b, partial], [gx, gy, slices]);
     return partial;
   }
+
+  /**
+   * A split product into `out` with an epilogue added as its slices are
+   * summed (where {@link sumsSlicesInOrder}): `out += alpha·product`, or the
+   * product plus a bias, as `#matmulInto`'s epilogues.
+   */
+  #sliceSumInto(
+    out: GpuBuffer,
+    a: GpuBuffer,
+    b: GpuBuffer,
+    spec: MatmulSpec,
+    plan: MatmulPlan,
+    epilogue: Exclude<MatmulEpilogue, "store">,
+    extra: { alpha?: number; bias?: GpuBuffer },
+  ): void {
+    const partial = this.#sliceProducts(a, b, spec, plan);
+    const params = epilogue === "accumulate"
+      ? [plan.slices, spec.n, f32Bits(extra.alpha!)]
+      : [plan.slices, spec.n];
+    const buffers = extra.bias ? [partial, extra.bias, out] : [partial, out];
+    this.#dispatchThreads(sliceSumKernel(epilogue), spec.m * spec.n, params, buffers);
+    this.release(partial);
+  }
   matmulAccumulate(
     c: GpuBuffer,
     a: GpuBuffer,
@@ -661,13 +689,9 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): void {
     if (spec.batch * spec.m * spec.n === 0) return;
     const plan = this.#matmulPlan(spec);
-    const { m, n } = spec;
-    if (plan.slices > 1 && threadPerOutput(m * n, plan.slices)) {
+    if (sumsSlicesInOrder(spec, plan)) {
       // the slices' sum added into c (the factors are read before c is written)
-      const partial = this.#sliceProducts(a, b, spec, plan);
-      const params = [plan.slices, n, f32Bits(alpha)];
-      this.#dispatchThreads(sliceSumKernel("accumulate"), m * n, params, [partial, c]);
-      this.release(partial);
+      this.#sliceSumInto(c, a, b, spec, plan, "accumulate", { alpha });
       return;
     }
     // a factor that is the target would be read while it is written: the product first
@@ -730,17 +754,11 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   ): GpuBuffer {
     const { m, n } = spec;
     const plan = this.#matmulPlan(spec);
-    if (plan.slices > 1 && threadPerOutput(m * n, plan.slices)) {
+    const epilogue = on === "rows" ? "rowBias" : "colBias";
+    if (sumsSlicesInOrder(spec, plan)) {
       // the bias added as the slices are summed
-      const partial = this.#sliceProducts(a, b, spec, plan);
       const out = this.#alloc(m * n);
-      const epilogue = on === "rows" ? "rowBias" : "colBias";
-      this.#dispatchThreads(sliceSumKernel(epilogue), m * n, [plan.slices, n], [
-        partial,
-        bias,
-        out,
-      ]);
-      this.release(partial);
+      this.#sliceSumInto(out, a, b, spec, plan, epilogue, { bias });
       return out;
     }
     if (plan.slices > 1 || spec.batch !== 1) {
@@ -751,9 +769,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
       return out;
     }
     const out = this.#alloc(m * n);
-    if (m * n > 0) {
-      this.#matmulInto(out, a, b, spec, plan, on === "rows" ? "rowBias" : "colBias", { bias });
-    }
+    if (m * n > 0) this.#matmulInto(out, a, b, spec, plan, epilogue, { bias });
     return out;
   }
 
