@@ -32,6 +32,13 @@ function values(n: number, g: Generator): Float32Array {
   return a;
 }
 
+/** A copy of `a` in the heap (an in-place kernel's operands, fresh for each run). */
+function inHeap(a: Float32Array): Float32Array {
+  const c = heapArray(a.length, false)!;
+  c.set(a);
+  return c;
+}
+
 function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   assert.equal(actual.length, expected.length, what);
   for (let i = 0; i < expected.length; i++) {
@@ -235,13 +242,8 @@ const CHECKS: [string, () => void][] = [
       const g = new Generator(15);
       for (const n of [1024, 1025, 1027, 4099]) {
         const p = values(n, g), grad = values(n, g), m = values(n, g);
-        const copy = (a: Float32Array) => {
-          const c = heapArray(a.length, false)!;
-          c.set(a);
-          return c;
-        };
         const r = both(() => {
-          const [pc, mc] = [copy(p), copy(m)];
+          const [pc, mc] = [inHeap(p), inHeap(m)];
           momentumInPlace(pc, grad, mc, 0.9, -0.01);
           return [pc, mc];
         });
@@ -254,11 +256,6 @@ const CHECKS: [string, () => void][] = [
     "WebAssembly Adam step gives the TypeScript loop's weights and moments",
     () => {
       const g = new Generator(16);
-      const copy = (a: Float32Array) => {
-        const c = heapArray(a.length, false)!;
-        c.set(a);
-        return c;
-      };
       for (const n of [1024, 1025, 1027, 4099]) {
         // gradients and moments of several scales, NaN, ±0 and ±Infinity among them
         const p = values(n, g), grad = values(n, g).map((x, i) => x * 10 ** ((i % 9) - 6));
@@ -272,7 +269,7 @@ const CHECKS: [string, () => void][] = [
             step: -0.001 / (1 - 0.9 ** t),
           };
           const r = both(() => {
-            const [pc, gc, mc, vc] = [copy(p), copy(grad), copy(m), copy(v)];
+            const [pc, gc, mc, vc] = [inHeap(p), inHeap(grad), inHeap(m), inHeap(v)];
             adamInPlace(pc, gc, mc, vc, s);
             return [pc, mc, vc];
           });
