@@ -263,29 +263,16 @@ function sigmoidGrad(): void {
 
 function axpy(): void {
   // out = a + α·b computed as the TypeScript loop does, in float64 (α is a
-  // float64), then rounded to float32: two lanes at a time
-  emit(
-    `  (func (export "axpy") (param $a i32) (param $b i32) (param $alpha f64) (param $out i32) (param $n i32)`,
-  );
-  emit(`    (local $i i32) (local $end i32) (local $al v128) (local $va v128) (local $vb v128)`);
-  emit(`    (local.set $al (f64x2.splat (local.get $alpha)))`);
-  emit(`    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))`);
-  emit(`    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $end)))`);
-  emit(
-    `      (local.set $va (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a) (local.get $i)))))`,
-  );
-  emit(
-    `      (local.set $vb (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $b) (local.get $i)))))`,
-  );
-  emit(
-    `      (v128.store64_lane 0 (i32.add (local.get $out) (local.get $i)) (f32x4.demote_f64x2_zero (f64x2.add (local.get $va) (f64x2.mul (local.get $al) (local.get $vb)))))`,
-  );
-  emit(`      (local.set $i (i32.add (local.get $i) (i32.const 8))) (br $l)))`);
-  emit(`    (if (i32.and (local.get $n) (i32.const 1)) (then`);
-  emit(
-    `      (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $i)))) (f64.mul (local.get $alpha) (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $i))))))))))`,
-  );
-  emit(`  )`);
+  // float64), then rounded to float32; `out` may be `a` (each lane is read
+  // before it is written)
+  lanePass("axpy", "(param $a i32) (param $b i32) (param $alpha f64) (param $out i32)", [
+    "a",
+    "b",
+  ], (l) => [
+    `(local.set $a% ${l.load("a")})`,
+    `(local.set $b% ${l.load("b")})`,
+    l.store("out", l.axpy64("a%", "alpha", "b%")),
+  ]);
 }
 
 /** WAT for a group of float32 lanes: four (v128) in the main loop, one (f32) in the tail. */
@@ -325,11 +312,11 @@ function laneOps(vec: boolean) {
 }
 
 /**
- * An in-place pass over `n` floats at the pointers among `params`: `body`'s
+ * A pass over `n` floats at the pointers among `params`: `body`'s
  * statements four lanes at a time, then one at a time ({@link lanes}), with
  * `locals` of the lanes' type (`$<name>%` in the body: % is 0 for four lanes, 1 for one).
  */
-function inPlacePass(
+function lanePass(
   name: string,
   params: string,
   locals: string[],
@@ -353,7 +340,7 @@ function momentum(): void {
   // rounded to float32 once; then p + m in float32 (a float64 sum of two
   // float32s rounded to float32 is the float32 sum; so for products,
   // quotients and roots).
-  inPlacePass(
+  lanePass(
     "momentum",
     "(param $p i32) (param $g i32) (param $m i32) (param $mu f32) (param $step f64)",
     ["mm", "g", "mi"],
@@ -372,7 +359,7 @@ function adam(): void {
   // moments' decays and g² in float32 (operands), their sums in float64 with
   // the float64 scales 1 − β, rounded once; the root, ε and the quotient in
   // float32; the weight's step in float64, rounded once.
-  inPlacePass(
+  lanePass(
     "adam",
     "(param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $b1 f32) (param $b2 f32) (param $vscale f32) (param $eps f32) (param $a1 f64) (param $a2 f64) (param $step f64)",
     ["g", "mb", "vb", "g2", "mi", "vi", "q", "pi"],
