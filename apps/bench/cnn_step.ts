@@ -133,7 +133,7 @@ export async function benchCnnStep(
           torch_seconds: peer.seconds,
           torch_ratio: peer.ratio,
           torch_ratios: peer.ratios.map(round3),
-          rounds: peer.rounds,
+          rounds: peer.ratios.length,
         }
         : {}),
     });

@@ -101,7 +101,7 @@ await runCommand({
       placeholder: "PYTHON",
     },
     rounds: {
-      type: "string",
+      type: "number",
       description:
         "with --numpy or --torch: rounds of the peer's run then ours, each round's ratio reported and their median (default 3)",
       placeholder: "N",
@@ -135,12 +135,9 @@ await runCommand({
     }
     device.submitEvery = n;
   }
-  if (flags.rounds !== undefined) {
-    const n = Number(flags.rounds);
-    if (!Number.isInteger(n) || n < 1 || n > 25) {
-      throw new Error(`--rounds must be a whole number from 1 to 25, got "${flags.rounds}"`);
-    }
-    flags.rounds = n;
+  const rounds = flags.rounds as number | undefined;
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 25)) {
+    throw new Error(`--rounds must be a whole number from 1 to 25, got "${rounds}"`);
   }
   const filter = (flags.filter as string | undefined) ?? "";
   const chosen = Object.entries(BENCHES).filter(([name]) => name.includes(filter));

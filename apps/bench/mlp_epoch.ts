@@ -132,7 +132,7 @@ export async function benchMlpEpoch(
             numpy_seconds: peer.seconds,
             numpy_ratio: peer.ratio,
             numpy_ratios: peer.ratios.map(round3),
-            rounds: peer.rounds,
+            rounds: peer.ratios.length,
           }
           : {}),
       });

@@ -143,7 +143,7 @@ export async function runPeer(
 }
 
 /** Rounds of peer-then-ours when a peer (NumPy, PyTorch) is timed: each round's ratio, the median reported. */
-export const PEER_ROUNDS = 3;
+const PEER_ROUNDS = 3;
 
 /** A peer library's time for the same work, and what ran it. */
 export interface PeerTime {
@@ -159,9 +159,8 @@ export interface PeerComparison {
     seconds: number;
     /** The median of the rounds' ratios. */
     ratio: number;
-    /** Each round's ratio, the peer's time over ours. */
+    /** Each round's ratio, the peer's time over ours (one a round). */
     ratios: number[];
-    rounds: number;
     about?: string;
   };
 }
@@ -210,7 +209,6 @@ export async function timeWithPeer(
         seconds: median(theirs),
         ratio: median(ratios),
         ratios,
-        rounds: theirs.length,
         about,
       },
     };

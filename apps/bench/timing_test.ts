@@ -23,7 +23,7 @@ Deno.test("a peer and our paths are paired round by round, the median of the rou
   );
   assert.deepEqual(out[0].peer?.ratios, [2, 2, 2, 2, 2]);
   assert.equal(out[0].peer?.ratio, 2);
-  assert.equal(out[0].peer?.rounds, 5);
+  assert.equal(out[0].peer?.ratios.length, 5);
   assert.deepEqual(out[1].peer?.ratios, [2, 4, 1, 0.5, 1]);
   assert.equal(out[1].peer?.ratio, 1);
   assert.equal(out[1].seconds, median([1, 1, 16, 16, 64]));
