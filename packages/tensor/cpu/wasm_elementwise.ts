@@ -40,6 +40,9 @@ export function wasmUnary(op: string, x: TypedArray, out: TypedArray): boolean {
   return true;
 }
 
+/** Whether `op` has broadcast kernels (`<op>_rows`, `<op>_cols`). */
+const isArithmetic = (op: string): op is "add" | "sub" | "mul" | "div" =>
+  op === "add" || op === "sub" || op === "mul" || op === "div";
 const BINARY = new Set(["add", "sub", "mul", "div", "reluGrad", "sigmoidGrad"]);
 
 /** Same-length `out = op(a, b)` for the ops with a WebAssembly twin. */
@@ -73,7 +76,7 @@ export function wasmBroadcast(
   rows: number,
   n: number,
 ): boolean {
-  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
+  if (!isArithmetic(op)) return false;
   if (!kernelsFor(a, b, out)) return false;
   // by rows: a `cols` operand's entries go with them
   splitCall(`${op}_${kind}`, rows, 8 * rows * n, (f, t) => [
@@ -139,7 +142,7 @@ let scalarCell: Float32Array | null = null;
  * a value per row over rows of one, the value copied into a heap cell first.
  */
 export function wasmScalar(op: string, a: TypedArray, s: number, out: TypedArray): boolean {
-  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
+  if (!isArithmetic(op)) return false;
   if (!kernelsFor(a, out)) return false;
   scalarCell ??= heapArray(16, false);
   if (!scalarCell) return false;
